@@ -1,0 +1,160 @@
+"""The `gmg-bot` command line."""
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.settings import SettingError, Settings, load_settings
+from handlers import handle_command
+from storage import queries
+from storage.db import make_engine, upgrade
+from storage.transfer import (
+    ImportError_,
+    dump_yaml,
+    ensure_group,
+    export_document,
+    import_document,
+    parse_document,
+)
+
+LOCAL_TEAM = "local"
+LOCAL_OPERATOR = "operator"
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"gmg-bot: {message}", err=True)
+    sys.exit(2)
+
+
+def settings_or_fail() -> Settings:
+    try:
+        return load_settings()
+    except SettingError as exc:
+        fail(str(exc))
+
+
+def migrated_engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        fail(f"cannot reach the database of DATABASE_URL: {str(exc.orig).strip().splitlines()[0]}")
+    return engine
+
+
+def workspace(session: Session, settings: Settings, team: str | None) -> str:
+    """The workspace the CLI works on: --team, GMG_TEAM_ID, the only one there is, or `local`."""
+    chosen = team or settings.gmg_team_id
+    if chosen:
+        return chosen
+    teams = queries.list_team_ids(session=session)
+    if len(teams) > 1:
+        fail(f"this database serves several workspaces ({', '.join(teams)}); choose one with --team")
+    return teams[0] if teams else LOCAL_TEAM
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """gmg-bot: who chairs the group, when, and on what theme."""
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--user", help="Ask as this Slack user id (default: the local operator, an admin).")
+@click.option("--now", "now_text", help="Pretend it is this ISO date or datetime (group's timezone).")
+@click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
+@click.argument("text", nargs=-1)
+def ask(user: str | None, now_text: str | None, team: str | None, text: tuple[str, ...]) -> None:
+    """Run a /gmg command, e.g. gmg-bot ask chair 2011-03-15."""
+    settings = settings_or_fail()
+    engine = migrated_engine(settings)
+    with Session(engine) as session:
+        team_id = workspace(session, settings, team)
+        group = ensure_group(session=session, team_id=team_id, seed=settings.seed, now=datetime.now(UTC))
+        now = parse_now(now_text, group.timezone) if now_text else datetime.now(UTC)
+        user_id = user or LOCAL_OPERATOR
+        is_admin = user is None or user in settings.admin_ids
+        response = handle_command(
+            session=session, group=group, text=" ".join(text), user_id=user_id, is_admin=is_admin, now=now
+        )
+    if not response.ok:
+        fail(" ".join(response.sections).replace("`", ""))
+    click.echo(response.plain())
+
+
+def parse_now(text: str, timezone: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--now {text!r} is not an ISO date or datetime, e.g. 2011-03-15 or 2011-03-15T09:30")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the group's data instead of merging into it.")
+@click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
+def import_command(file: Path, replace: bool, team: str | None) -> None:
+    """Import the group from a YAML file (checked whole first; nothing changes on error)."""
+    settings = settings_or_fail()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    engine = migrated_engine(settings)
+    with Session(engine) as session:
+        team_id = workspace(session, settings, team)
+        try:
+            doc = parse_document(text)
+            import_document(session=session, team_id=team_id, doc=doc, replace=replace)
+        except ImportError_ as exc:
+            session.rollback()
+            fail(f"{file}: {exc}; nothing was imported")
+        queries.add_audit_entry(
+            session=session,
+            team_id=team_id,
+            at=datetime.now(UTC),
+            user_id=LOCAL_OPERATOR,
+            action=f"import {file.name}{' --replace' if replace else ''}",
+            before=None,
+            after={"members": len(doc.members), "terms": len(doc.terms)},
+        )
+        session.commit()
+    click.echo(f"Imported {len(doc.members)} members and {len(doc.terms)} terms into {team_id}.")
+
+
+@main.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
+def export_command(file: Path | None, team: str | None) -> None:
+    """Export the group as YAML, to FILE or to standard output."""
+    settings = settings_or_fail()
+    engine = migrated_engine(settings)
+    with Session(engine) as session:
+        team_id = workspace(session, settings, team)
+        ensure_group(session=session, team_id=team_id, seed=settings.seed, now=datetime.now(UTC))
+        text = dump_yaml(export_document(session=session, team_id=team_id))
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    migrated_engine(settings_or_fail())
+    click.echo("Database is up to date.")

@@ -1,0 +1,61 @@
+"""Settings from the environment and an optional `.env` file (see `.env.example`)."""
+
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DatabaseURLError, normalize_database_url
+
+WHERE = {
+    "SLACK_BOT_TOKEN": "the app's OAuth & Permissions page, 'Bot User OAuth Token' (xoxb-...)",
+    "SLACK_SIGNING_SECRET": "the app's Basic Information page, 'Signing Secret'",
+    "SLACK_APP_TOKEN": "Basic Information, 'App-Level Tokens', with scope connections:write (xapp-...)",
+    "DATABASE_URL": "your database host, e.g. postgresql://user:pass@host/db, or sqlite:///gmg.db",
+}
+
+
+class SettingError(ValueError):
+    """A setting that is missing or malformed; the message names it and where to get it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///gmg.db"
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_base_url: str = "https://slack.com/api/"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    gmg_admins: str = ""
+    gmg_seed: Literal["gmg", "none"] = "gmg"
+    gmg_team_id: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            return normalize_database_url(value)
+        except DatabaseURLError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.gmg_admins.split(",") if u.strip())
+
+    @property
+    def seed(self) -> bool:
+        return self.gmg_seed == "gmg"
+
+
+def load_settings() -> Settings:
+    """Settings, or a SettingError naming the first bad one and where to get it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        where = f" Get it from {WHERE[name]}." if name in WHERE else ""
+        raise SettingError(f"{name} is not valid: {error['msg']}.{where}") from exc

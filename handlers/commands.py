@@ -1,0 +1,162 @@
+"""The one entry point of the /gmg language: text in, a Response out, one transaction."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers import changes, questions
+from handlers.context import Context
+from handlers.response import Response, UsageError
+from handlers.text import Token, escape, normalize_input, tokenize
+from storage import queries
+from storage.matching import closest
+from storage.models import Group
+
+HELP = [
+    ("chair [WHEN]", "chair 2011-03-15", "who chairs, the term, its theme, who is next"),
+    ("next", "next", "the next chair and handover, decided or projected"),
+    ("theme [WHEN]", "theme 2011-H2", "the theme and its description"),
+    ("schedule [N]", "schedule 6", "the coming terms"),
+    ("history [YEAR | N]", "history 2011", "past terms, newest first"),
+    ("members", "members", "the member agencies"),
+    ("rotation", "rotation", "the rotation order"),
+    ("admin", "admin", "who can change things"),
+    ("reminders", "reminders", "when reminders go out"),
+    ("settings", "settings", "timezone, handover time, term length"),
+]
+ADMIN_HELP = [
+    ("term set PERIOD CHAIR[+CHAIR] [THEME]", "term set 2019 FAO+IOM Safe migration"),
+    ("term clear PERIOD", "term clear 2019-H1"),
+    ("theme set [PERIOD] TITLE [| DESCRIPTION]", "theme set Youth | Adolescents and migration"),
+    ("rotation set A, B, C", "rotation set ILO, IOM, UNDP"),
+    ("member add CODE Full name", "member add WHO World Health Organization"),
+    ("member remove CODE", "member remove WHO"),
+    ("focal CODE @user ...", "focal UNICEF @ana"),
+    ("subscribe [#channel] [reminders|themes|all]", "subscribe #gmg-coordination reminders"),
+    ("unsubscribe [#channel] [reminders|themes|all]", "unsubscribe #gmg themes"),
+    ("reminders [LEAD ...]", "reminders 30d 7d 1d12h"),
+    ("admin add @user / admin remove @user", "admin add @ana"),
+    ("settings timezone ZONE | handover HH:MM | term-months N", "settings handover 09:00"),
+    ("log [N]", "log 20"),
+]
+WHEN_NOTE = "WHEN: `today`, `next`, `previous`, `2011-03-15`, `2011-03`, `2011-H1`, `2011`."
+
+
+def help_response(short_name: str) -> Response:
+    questions_text = "\n".join(f"• `/gmg {u}`: {what}. e.g. `/gmg {e}`" for u, e, what in HELP)
+    admin_text = "\n".join(f"• `/gmg {u}`, e.g. `/gmg {e}`" for u, e in ADMIN_HELP)
+    return Response(
+        title=f"/gmg: the {short_name} chair rotation",
+        sections=[
+            "*Ask*\n" + questions_text,
+            "*Change* (admins)\n" + admin_text,
+            WHEN_NOTE + " Add `share` to a question to post the answer in the channel.",
+        ],
+        footer="Members can be named in any case, with or without spaces, dots or hyphens.",
+    )
+
+
+Question = Callable[[Context, list[str]], Response]
+QUESTIONS: dict[str, Question] = {
+    "chair": questions.chair,
+    "next": questions.next_chair,
+    "theme": questions.theme,
+    "schedule": questions.schedule,
+    "history": questions.history,
+    "members": questions.members,
+    "rotation": questions.rotation,
+    "admin": questions.admins,
+    "admins": questions.admins,
+}
+CHANGES: dict[str, Callable[[Context, str, list[Token]], Response]] = {
+    "term": changes.term,
+    "member": changes.member_change,
+    "focal": changes.focal,
+}
+# Words that are a question alone and a change with a sub-command after them.
+CHANGE_AFTER = {"theme": "set", "rotation": "set", "admin": "add remove", "admins": "add remove"}
+KNOWN = [*QUESTIONS, *CHANGES, "help", "subscribe", "unsubscribe", "reminders", "settings", "log"]
+
+
+def handle_command(
+    *,
+    session: Session,
+    group: Group,
+    text: str,
+    user_id: str,
+    is_admin: bool,
+    now: datetime,
+    channel_id: str | None = None,
+) -> Response:
+    """Answers one /gmg command; a change is written whole or not at all."""
+    command = normalize_input(text)
+    admin = is_admin or queries.is_listed_admin(session=session, team_id=group.team_id, user_id=user_id)
+    ctx = Context(
+        session=session,
+        group=group,
+        user_id=user_id,
+        is_admin=admin,
+        now=now,
+        channel_id=channel_id,
+        command=command,
+    )
+    try:
+        response = _dispatch(ctx, command)
+    except UsageError as exc:
+        session.rollback()
+        return Response(
+            title="That did not work",
+            sections=[str(exc)],
+            footer="See every command with `/gmg help`.",
+            ok=False,
+        )
+    if response.changed:
+        session.commit()
+    else:
+        session.rollback()
+    return response
+
+
+def _dispatch(ctx: Context, command: str) -> Response:
+    tokens = tokenize(command)
+    if not tokens or tokens[0].value.lower() == "help":
+        return help_response(ctx.short_name)
+    word = tokens[0].value.lower()
+    rest = tokens[1:]
+    share = bool(rest) and rest[-1].value.lower() == "share"
+    sub = rest[0].value.lower() if rest else ""
+    if word in CHANGE_AFTER and sub in CHANGE_AFTER[word].split():
+        return _change(ctx, word, command, rest)
+    if word in QUESTIONS:
+        words = [t.value for t in (rest[:-1] if share else rest)]
+        response = QUESTIONS[word](ctx, words)
+        response.ephemeral = not share
+        return response
+    if word in CHANGES or word in ("subscribe", "unsubscribe", "log"):
+        return _change(ctx, word, command, rest)
+    if word == "reminders":
+        return changes.reminders(ctx, rest)
+    if word == "settings":
+        return changes.settings(ctx, rest)
+    guess = closest(word, KNOWN)
+    hint = f" Did you mean `/gmg {guess}`?" if guess else ""
+    raise UsageError(f"`{escape(tokens[0].value[:50])}` is not a /gmg command.{hint}")
+
+
+def _change(ctx: Context, word: str, command: str, rest: list[Token]) -> Response:
+    if not ctx.is_admin:
+        raise changes.refusal(ctx)
+    # Free text (titles, names) is taken from the command as typed, after the sub-command.
+    text = command
+    if word == "theme":
+        return changes.theme_set(ctx, text, rest)
+    if word in ("rotation",):
+        return changes.rotation_set(ctx, text, rest)
+    if word in ("admin", "admins"):
+        return changes.admin_change(ctx, rest)
+    if word in ("subscribe", "unsubscribe"):
+        return changes.subscription(ctx, rest, subscribe=word == "subscribe")
+    if word == "log":
+        return changes.log(ctx, rest)
+    return CHANGES[word](ctx, text, rest)

@@ -1,0 +1,86 @@
+"""What every command sees: the group, its schedule, who asks and when."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers.response import UsageError
+from handlers.text import escape, join_names
+from storage import queries
+from storage.matching import closest, resolve_member
+from storage.models import Group, Member
+from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
+
+
+@dataclass
+class Context:
+    session: Session
+    group: Group
+    user_id: str
+    is_admin: bool
+    now: datetime
+    channel_id: str | None
+    command: str
+    schedule: Schedule = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.schedule = Schedule(session=self.session, group=self.group)
+
+    @property
+    def team_id(self) -> str:
+        return self.group.team_id
+
+    @cached_property
+    def today(self) -> date:
+        return schedule_day(self.group, self.now)
+
+    @cached_property
+    def members(self) -> list[Member]:
+        return list(queries.list_members(session=self.session, team_id=self.team_id))
+
+    @property
+    def short_name(self) -> str:
+        return escape(self.group.short_name or self.group.name)
+
+    def member(self, text: str) -> Member:
+        """The member named by `text`, or a refusal that says who might have been meant."""
+        member = resolve_member(self.members, text)
+        if member is not None:
+            return member
+        names = [m.code for m in self.members] + [a for m in self.members for a in m.aliases]
+        guess = closest(text, names)
+        hint = f" Did you mean `{escape(guess)}`?" if guess else ""
+        raise UsageError(f"`{escape(text)}` is not a member.{hint} See the members with `/gmg members`.")
+
+    def name_of(self, code: str) -> str:
+        member = resolve_member(self.members, code)
+        return escape(member.name) if member is not None else ""
+
+    def chairs(self, slot: Slot, full: bool = False) -> str:
+        if full and len(slot.chairs) == 1 and self.name_of(slot.chairs[0]):
+            return f"*{escape(slot.chairs[0])}* ({self.name_of(slot.chairs[0])})"
+        return join_names([f"*{escape(c)}*" for c in slot.chairs])
+
+    def days_until(self, day: date) -> int:
+        return (day - self.today).days
+
+    def starts_at(self, slot: Slot) -> datetime:
+        return handover_instant(self.group, slot.first_day)
+
+    def audit(self, before: Any, after: Any) -> None:
+        queries.add_audit_entry(
+            session=self.session,
+            team_id=self.team_id,
+            at=self.now,
+            user_id=self.user_id,
+            action=self.command,
+            before=before,
+            after=after,
+        )
+
+    @property
+    def zone_name(self) -> str:
+        return str(zone(self.group))

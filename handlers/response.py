@@ -1,0 +1,71 @@
+"""What a command answers, ready for Slack (text and blocks) or a terminal (plain text)."""
+
+import re
+from dataclasses import dataclass, field
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+# Slack's limits: 50 blocks in a message, 3,000 characters in a text object, 150 in a header.
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+# Slack truncates a message's `text` beyond 40,000 characters; stay well inside.
+MAX_TEXT = 12000
+
+
+class UsageError(Exception):
+    """Bad input: the message says what was wrong and the accepted form."""
+
+
+@dataclass
+class Response:
+    title: str
+    sections: list[str]
+    footer: str = ""
+    ephemeral: bool = True
+    # A question whose answer a user may share to the channel.
+    shareable: bool = False
+    # True when the command changed the group's data.
+    changed: bool = False
+    # False when the command was refused; the sections say why.
+    ok: bool = True
+    blocks: list[Block] = field(init=False)
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.blocks = _blocks(self.title, self.sections, self.footer)
+        self.text = _clip("\n".join([f"*{self.title}*", *self.sections, self.footer]), MAX_TEXT)
+
+    def plain(self) -> str:
+        """The answer for a terminal: mrkdwn markers and escapes taken out."""
+        return unescape_entities(re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", self.text.strip()))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _blocks(title: str, sections: list[str], footer: str) -> list[Block]:
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_clip(unescape_entities(title), MAX_HEADER)))
+    ]
+    room = MAX_BLOCKS - 1 - (1 if footer else 0)
+    body = [s for s in sections if s.strip()]
+    if len(body) > room:
+        body = [*body[: room - 1], "\n".join(body[room - 1 :])]
+    blocks += [SectionBlock(text=MarkdownTextObject(text=_clip(s, MAX_SECTION))) for s in body]
+    if footer:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(footer, MAX_SECTION))]))
+    return blocks
+
+
+def unescape_entities(text: str) -> str:
+    # Plain text (headers, terminals) shows characters as written: no mrkdwn escapes there.
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,120 @@
+"""Reading what people type in Slack, and writing mrkdwn that shows user text as text."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from handlers.response import UsageError, unescape_entities
+
+# Slack sends typographic quotes when people type straight ones on some clients.
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
+_ENTITY = re.compile(r"<([^<>]*)>")
+_RAW_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
+_RAW_CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,31}")
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words, and "quoted phrases" as one word; an apostrophe inside a word is just a letter."""
+    tokens = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] == '"':
+            close = text.find('"', i + 1)
+            if close < 0:
+                raise UsageError('A quote is not closed: put a `"` after the quoted words.')
+            tokens.append(Token(text[i + 1 : close], i, close + 1))
+            i = close + 1
+            continue
+        j = i
+        while j < len(text) and not text[j].isspace():
+            j += 1
+        tokens.append(Token(text[i:j], i, j))
+        i = j
+    return tokens
+
+
+def normalize_input(text: str) -> str:
+    return text.translate(_QUOTES).strip()
+
+
+def unescape_slack(text: str) -> str:
+    """Slack's escaped text as the person wrote it: mentions and links shown as words."""
+
+    def entity(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label.lstrip("@") or target[1:].split("^")[0])
+        return f"{label} ({target})" if label and label != target else target
+
+    return unescape_entities(_ENTITY.sub(entity, text))
+
+
+def escape(text: str) -> str:
+    """User text inside mrkdwn: it cannot ping, link or break the formatting around it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def user_id_of(word: str) -> str | None:
+    match = _USER.fullmatch(word)
+    if match:
+        return match.group(1)
+    return word if _RAW_USER.fullmatch(word) else None
+
+
+def channel_id_of(word: str) -> str | None:
+    match = _CHANNEL.fullmatch(word)
+    if match:
+        return match.group(1)
+    return word if _RAW_CHANNEL.fullmatch(word) else None
+
+
+# Dates and times as the group reads them
+
+
+def day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def day_range(first: date, last: date) -> str:
+    if first.year == last.year:
+        return f"{first.day} {first:%b} to {day(last)}"
+    return f"{day(first)} to {day(last)}"
+
+
+def instant(at: datetime, zone: ZoneInfo) -> str:
+    local = at.astimezone(zone)
+    return f"{day(local.date())} at {local:%H:%M} {local.tzname()}"
+
+
+def countdown(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def join_names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

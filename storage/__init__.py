@@ -1,0 +1,1 @@
+"""Storage: SQLModel models, every query, the schedule model and Alembic migrations."""

@@ -1,0 +1,34 @@
+"""Lead times as people write them: `30d`, `12h`, `90m`, `45s`, or sums like `1d12h`."""
+
+import re
+
+UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d{1,6})([dhms])")
+_WHOLE = re.compile(r"(?:\d{1,6}[dhms])+")
+MAX_LEAD_SECONDS = 366 * 86_400
+LEAD_FORMS = "`30d`, `7d`, `1d`, `12h`, `90m`, `45s` or a sum like `1d12h` (at most 366d)"
+
+
+class DurationError(ValueError):
+    pass
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in `text`; refuses anything but a positive sum of d/h/m/s parts up to 366 days."""
+    cleaned = text.strip().lower()
+    if not _WHOLE.fullmatch(cleaned):
+        raise DurationError(f"`{text}` is not a lead time; use {LEAD_FORMS}")
+    seconds = sum(int(n) * UNITS[unit] for n, unit in _PART.findall(cleaned))
+    if not 0 < seconds <= MAX_LEAD_SECONDS:
+        raise DurationError(f"`{text}` is out of range; use {LEAD_FORMS}")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    """The shortest sum of d/h/m/s parts: 129600 -> `1d12h`."""
+    parts = []
+    for unit, size in UNITS.items():
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"

@@ -1,0 +1,39 @@
+"""How people name member agencies: `UN Women`, `un-women`, `UNWOMEN` and aliases are one member."""
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+_IGNORED = re.compile(r"[\s.\-_'\"\u2019]+")
+
+
+class Named(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def aliases(self) -> list[str]: ...
+
+
+M = TypeVar("M", bound=Named)
+
+
+def member_key(text: str) -> str:
+    return _IGNORED.sub("", text).casefold()
+
+
+def resolve_member(members: Iterable[M], text: str) -> M | None:
+    key = member_key(text)
+    if not key:
+        return None
+    for member in members:
+        if key == member_key(member.code) or key in map(member_key, member.aliases):
+            return member
+    return None
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice `word` was most likely meant to be, for a "did you mean"."""
+    by_key = {member_key(c): c for c in choices}
+    found = difflib.get_close_matches(member_key(word), list(by_key), n=1, cutoff=0.6)
+    return by_key[found[0]] if found else None

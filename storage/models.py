@@ -1,0 +1,106 @@
+"""Every table of gmg-bot. Each row belongs to a Slack workspace (`team_id`)."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants as naive UTC and hands them back aware, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an instant is expected")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def json_column() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class GroupBase(SQLModel):
+    name: str = Field(max_length=200)
+    short_name: str = Field(default="", max_length=50)
+    timezone: str = Field(default="UTC", max_length=64)
+    term_months: int = 6
+    handover_time: str = Field(default="00:00", max_length=5)
+
+
+class Group(GroupBase, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+
+
+class MemberBase(SQLModel):
+    code: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    active: bool = True
+    joined: int | None = None
+    note: str = Field(default="", max_length=1000)
+    aliases: list[str] = json_column()
+    focal_points: list[str] = json_column()
+
+
+class Member(MemberBase, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+
+
+class TermBase(SQLModel):
+    first_day: date
+    last_day: date
+    chairs: list[str] = json_column()
+    theme: str = Field(default="", max_length=150)
+    description: str = Field(default="", max_length=3000)
+    note: str = Field(default="", max_length=1000)
+
+
+class Term(TermBase, table=True):
+    # Lookups are "the term on or before day D of team T": this index serves all of them.
+    __table_args__ = (Index("ix_term_team_first_day", "team_id", "first_day", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+
+
+class RotationEntry(SQLModel, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+    position: int = Field(primary_key=True)
+    code: str = Field(max_length=50)
+
+
+class ReminderLead(SQLModel, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+    seconds: int = Field(primary_key=True)
+
+
+class Subscription(SQLModel, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=16)
+
+
+class Admin(SQLModel, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+
+
+class AuditEntry(SQLModel, table=True):
+    __table_args__ = (Index("ix_auditentry_team_at", "team_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    user_id: str = Field(max_length=32)
+    action: str = Field(max_length=4000)
+    before: Any = Field(default=None, sa_column=Column(JSON))
+    after: Any = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,205 @@
+"""Every query of gmg-bot. Keyword-only functions, each scoped by workspace (`team_id`)."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from storage.models import (
+    Admin,
+    AuditEntry,
+    Group,
+    Member,
+    ReminderLead,
+    RotationEntry,
+    Subscription,
+    Term,
+)
+
+TEAM_TABLES: tuple[type[Any], ...] = (
+    Member,
+    Term,
+    RotationEntry,
+    ReminderLead,
+    Subscription,
+    Admin,
+)
+
+
+def get_group(*, session: Session, team_id: str) -> Group | None:
+    return session.get(Group, team_id)
+
+
+def list_team_ids(*, session: Session) -> list[str]:
+    return list(session.exec(select(Group.team_id).order_by(Group.team_id)))
+
+
+def delete_group_data(*, session: Session, team_id: str) -> None:
+    """Removes everything of a workspace but its audit log and its group row."""
+    for table in TEAM_TABLES:
+        session.execute(delete(table).where(table.team_id == team_id))
+
+
+# Members
+
+
+def list_members(*, session: Session, team_id: str) -> Sequence[Member]:
+    return session.exec(select(Member).where(Member.team_id == team_id).order_by(Member.code)).all()
+
+
+def get_member(*, session: Session, team_id: str, code: str) -> Member | None:
+    return session.exec(select(Member).where(Member.team_id == team_id, Member.code == code)).first()
+
+
+# Terms
+
+
+def term_on_or_before(*, session: Session, team_id: str, day: date) -> Term | None:
+    """The term that starts on `day` or most recently before it (it may have ended)."""
+    return session.exec(
+        select(Term)
+        .where(Term.team_id == team_id, Term.first_day <= day)
+        .order_by(col(Term.first_day).desc())
+        .limit(1)
+    ).first()
+
+
+def term_after(*, session: Session, team_id: str, day: date) -> Term | None:
+    """The first term that starts after `day`."""
+    return session.exec(
+        select(Term)
+        .where(Term.team_id == team_id, Term.first_day > day)
+        .order_by(col(Term.first_day))
+        .limit(1)
+    ).first()
+
+
+def last_term(*, session: Session, team_id: str) -> Term | None:
+    return session.exec(
+        select(Term).where(Term.team_id == team_id).order_by(col(Term.first_day).desc()).limit(1)
+    ).first()
+
+
+def terms_overlapping(*, session: Session, team_id: str, first: date, last: date) -> Sequence[Term]:
+    return session.exec(
+        select(Term)
+        .where(Term.team_id == team_id, Term.first_day <= last, Term.last_day >= first)
+        .order_by(col(Term.first_day))
+    ).all()
+
+
+def terms_starting_after(*, session: Session, team_id: str, day: date, limit: int) -> Sequence[Term]:
+    return session.exec(
+        select(Term)
+        .where(Term.team_id == team_id, Term.first_day > day)
+        .order_by(col(Term.first_day))
+        .limit(limit)
+    ).all()
+
+
+def terms_ended_before(*, session: Session, team_id: str, day: date, limit: int) -> Sequence[Term]:
+    """Past terms, newest first."""
+    return session.exec(
+        select(Term)
+        .where(Term.team_id == team_id, Term.last_day < day)
+        .order_by(col(Term.first_day).desc())
+        .limit(limit)
+    ).all()
+
+
+def list_terms(*, session: Session, team_id: str) -> Sequence[Term]:
+    return session.exec(select(Term).where(Term.team_id == team_id).order_by(col(Term.first_day))).all()
+
+
+# Rotation, reminder lead times, subscriptions, admins
+
+
+def get_rotation(*, session: Session, team_id: str) -> list[str]:
+    return list(
+        session.exec(
+            select(RotationEntry.code)
+            .where(RotationEntry.team_id == team_id)
+            .order_by(col(RotationEntry.position))
+        )
+    )
+
+
+def set_rotation(*, session: Session, team_id: str, codes: Sequence[str]) -> None:
+    session.execute(delete(RotationEntry).where(col(RotationEntry.team_id) == team_id))
+    session.add_all(RotationEntry(team_id=team_id, position=i, code=code) for i, code in enumerate(codes))
+
+
+def get_lead_seconds(*, session: Session, team_id: str) -> list[int]:
+    """Lead times before each handover, longest first."""
+    return list(
+        session.exec(
+            select(ReminderLead.seconds)
+            .where(ReminderLead.team_id == team_id)
+            .order_by(col(ReminderLead.seconds).desc())
+        )
+    )
+
+
+def set_lead_seconds(*, session: Session, team_id: str, seconds: Sequence[int]) -> None:
+    session.execute(delete(ReminderLead).where(col(ReminderLead.team_id) == team_id))
+    session.add_all(ReminderLead(team_id=team_id, seconds=s) for s in sorted(set(seconds)))
+
+
+def list_subscriptions(*, session: Session, team_id: str) -> Sequence[Subscription]:
+    return session.exec(
+        select(Subscription)
+        .where(Subscription.team_id == team_id)
+        .order_by(col(Subscription.channel_id), col(Subscription.kind))
+    ).all()
+
+
+def list_admins(*, session: Session, team_id: str) -> list[str]:
+    return list(
+        session.exec(select(Admin.user_id).where(Admin.team_id == team_id).order_by(col(Admin.user_id)))
+    )
+
+
+def is_listed_admin(*, session: Session, team_id: str, user_id: str) -> bool:
+    return session.get(Admin, (team_id, user_id)) is not None
+
+
+# Audit log
+
+
+def add_audit_entry(
+    *,
+    session: Session,
+    team_id: str,
+    at: datetime,
+    user_id: str,
+    action: str,
+    before: Any,
+    after: Any,
+) -> None:
+    session.add(
+        AuditEntry(
+            team_id=team_id,
+            at=at,
+            user_id=user_id,
+            action=action[:4000],
+            before=before,
+            after=after,
+        )
+    )
+
+
+def list_audit_entries(*, session: Session, team_id: str, limit: int) -> Sequence[AuditEntry]:
+    return session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.team_id == team_id)
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .limit(limit)
+    ).all()
+
+
+def count_audit_entries(*, session: Session, team_id: str) -> int:
+    return session.exec(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.team_id == team_id)
+    ).one()

@@ -1,0 +1,176 @@
+"""The schedule: decided terms from the database, and terms projected from the rotation.
+
+A term runs from the group's handover time on its first day to the handover time on the day
+after its last day, in the group's timezone. After the last decided term, terms of the group's
+default length follow, chaired in rotation order; gaps between decided terms stay gaps.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.models import Group, Term
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A term as users see it: decided (stored) or projected from the rotation."""
+
+    first_day: date
+    last_day: date
+    chairs: tuple[str, ...]
+    theme: str = ""
+    description: str = ""
+    note: str = ""
+    projected: bool = False
+
+    @classmethod
+    def of(cls, term: Term) -> "Slot":
+        return cls(
+            term.first_day,
+            term.last_day,
+            tuple(term.chairs),
+            term.theme,
+            term.description,
+            term.note,
+        )
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+def zone(group: Group) -> ZoneInfo:
+    return ZoneInfo(group.timezone)
+
+
+def handover_clock(group: Group) -> time:
+    return time.fromisoformat(group.handover_time)
+
+
+def handover_instant(group: Group, day: date) -> datetime:
+    """The UTC instant at which a term starting on `day` begins."""
+    return datetime.combine(day, handover_clock(group), tzinfo=zone(group)).astimezone(UTC)
+
+
+def schedule_day(group: Group, now: datetime) -> date:
+    """The day whose term is in office at `now`: before the handover time, still yesterday."""
+    local = now.astimezone(zone(group))
+    if local.time() < handover_clock(group):
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+class Schedule:
+    """Answers 'which term, when' for one workspace; reads only what a question needs."""
+
+    def __init__(self, *, session: Session, group: Group) -> None:
+        self.session = session
+        self.group = group
+        self.team_id = group.team_id
+        self._rotation: list[str] | None = None
+        self._last: tuple[Term | None] | None = None
+
+    @property
+    def rotation(self) -> list[str]:
+        if self._rotation is None:
+            self._rotation = queries.get_rotation(session=self.session, team_id=self.team_id)
+        return self._rotation
+
+    def last_decided(self) -> Term | None:
+        if self._last is None:
+            self._last = (queries.last_term(session=self.session, team_id=self.team_id),)
+        return self._last[0]
+
+    # Projection
+
+    def _projection_origin(self, today: date) -> tuple[date, int]:
+        """Where projected terms begin, and the rotation index of the chair before them."""
+        last = self.last_decided()
+        if last is not None:
+            indexes = [self.rotation.index(c) for c in last.chairs if c in self.rotation]
+            return last.last_day + timedelta(days=1), max(indexes, default=-1)
+        months = self.group.term_months
+        start = date(today.year, 1, 1)
+        return add_months(start, (today.month - 1) // months * months), -1
+
+    def _projected(self, origin: date, before: int, k: int) -> Slot:
+        """The k-th projected term (k = 0 is the first)."""
+        months = self.group.term_months
+        first = add_months(origin, months * k)
+        last = add_months(origin, months * (k + 1)) - timedelta(days=1)
+        chair = self.rotation[(before + 1 + k) % len(self.rotation)]
+        return Slot(first, last, (chair,), projected=True)
+
+    def _projected_index(self, origin: date, day: date) -> int:
+        k = max(0, months_between(origin, day) // self.group.term_months - 1)
+        while add_months(origin, self.group.term_months * (k + 1)) <= day:
+            k += 1
+        return k
+
+    # Questions
+
+    def slot_on(self, day: date, today: date) -> Slot | None:
+        """The term covering `day`, decided or projected; None in a gap."""
+        term = queries.term_on_or_before(session=self.session, team_id=self.team_id, day=day)
+        if term is not None and term.last_day >= day:
+            return Slot.of(term)
+        if not self.rotation:
+            return None
+        if queries.term_after(session=self.session, team_id=self.team_id, day=day) is not None:
+            return None
+        origin, before = self._projection_origin(today)
+        if day < origin:
+            return None
+        return self._projected(origin, before, self._projected_index(origin, day))
+
+    def slots_after(self, day: date, count: int, today: date) -> list[Slot]:
+        """Up to `count` terms starting after `day`, decided first, then projected."""
+        slots = [
+            Slot.of(t)
+            for t in queries.terms_starting_after(
+                session=self.session, team_id=self.team_id, day=day, limit=count
+            )
+        ]
+        if len(slots) < count and self.rotation:
+            origin, before = self._projection_origin(today)
+            k = 0 if origin > day else self._projected_index(origin, day) + 1
+            while len(slots) < count:
+                slots.append(self._projected(origin, before, k))
+                k += 1
+        return slots
+
+    def slot_before(self, day: date) -> Slot | None:
+        """The last decided term that ended before `day`."""
+        terms = queries.terms_ended_before(session=self.session, team_id=self.team_id, day=day, limit=1)
+        return Slot.of(terms[0]) if terms else None
+
+    def slots_overlapping(self, first: date, last: date, today: date) -> list[Slot]:
+        slots = [
+            Slot.of(t)
+            for t in queries.terms_overlapping(
+                session=self.session, team_id=self.team_id, first=first, last=last
+            )
+        ]
+        if not self.rotation:
+            return slots
+        day = slots[-1].last_day if slots else first - timedelta(days=1)
+        for slot in self.slots_after(day, 24, today):
+            if slot.first_day > last:
+                break
+            if slot.projected and slot.last_day >= first:
+                slots.append(slot)
+        return slots

@@ -1,0 +1,323 @@
+"""The whole group as one YAML document: export, validated import, and the built-in data set."""
+
+import itertools
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage import queries
+from storage.durations import DurationError, format_duration, parse_duration
+from storage.matching import resolve_member
+from storage.models import Admin, Group, Member, Subscription, Term
+
+BUILT_IN = Path(__file__).parent / "gmg.yaml"
+DEFAULT_LEADS = ["30d", "7d", "1d"]
+SUBSCRIPTION_KINDS = ("reminders", "themes")
+USER_ID = r"^[UW][A-Z0-9]{2,31}$"
+CHANNEL_ID = r"^[CGD][A-Z0-9]{2,31}$"
+
+
+class ImportError_(ValueError):
+    """A document that cannot be imported; the message names the record and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GroupDoc(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    short_name: str = Field(default="", max_length=50)
+    timezone: str = "UTC"
+    term_months: int = Field(default=6, ge=1, le=24)
+    handover_time: str = "00:00"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("handover_time", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError('write the handover time as a quoted "HH:MM", e.g. "09:00"')
+        return check_clock(value)
+
+
+class MemberDoc(_Strict):
+    code: str = Field(min_length=1, max_length=50)
+    name: str = Field(default="", max_length=200)
+    active: bool = True
+    joined: int | None = Field(default=None, ge=1900, le=2200)
+    note: str = Field(default="", max_length=1000)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=50)]] = []
+    focal_points: list[Annotated[str, Field(pattern=USER_ID)]] = []
+
+
+class TermDoc(_Strict):
+    first_day: date
+    last_day: date
+    chairs: list[str] = Field(min_length=1, max_length=10)
+    theme: str = Field(default="", max_length=150)
+    description: str = Field(default="", max_length=3000)
+    note: str = Field(default="", max_length=1000)
+
+
+class RemindersDoc(_Strict):
+    lead_times: list[str] = Field(max_length=20)
+
+    @field_validator("lead_times")
+    @classmethod
+    def _leads(cls, values: list[str]) -> list[str]:
+        try:
+            return [format_duration(parse_duration(v)) for v in values]
+        except DurationError as exc:
+            raise ValueError(str(exc).replace("`", "")) from exc
+
+
+class SubscriptionDoc(_Strict):
+    channel: str = Field(pattern=CHANNEL_ID)
+    kinds: list[Literal["reminders", "themes"]] = Field(min_length=1)
+
+
+class Document(_Strict):
+    group: GroupDoc
+    members: list[MemberDoc] = []
+    terms: list[TermDoc] = []
+    rotation: list[str] | None = None
+    reminders: RemindersDoc | None = None
+    subscriptions: list[SubscriptionDoc] = []
+    admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
+
+
+# Names people use that the IANA database spells otherwise (Geneva keeps Zurich's clock).
+TIMEZONE_ALIASES = {"Europe/Geneva": "Europe/Zurich"}
+
+
+def check_timezone(value: str) -> str:
+    value = TIMEZONE_ALIASES.get(value, value)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name like Europe/Geneva") from exc
+    return value
+
+
+def check_clock(value: str) -> str:
+    if not re.fullmatch(r"\d{2}:\d{2}", value):
+        raise ValueError(f"{value!r} is not a time; use HH:MM, e.g. 09:00")
+    try:
+        time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a time of day; use HH:MM from 00:00 to 23:59") from exc
+    return value
+
+
+# Reading
+
+
+def parse_document(text: str) -> Document:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
+    if not isinstance(raw, dict):
+        raise ImportError_("the document must be a mapping with at least `group: {name: ...}`")
+    try:
+        return Document.model_validate(raw)
+    except ValidationError as exc:
+        raise ImportError_(_describe(exc, raw)) from exc
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    """The first problem, naming the record the way a person finds it in the file."""
+    error = exc.errors()[0]
+    loc = list(error["loc"])
+    where = str(loc[0]) if loc else "document"
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        where = f"{loc[0]}[{loc[1]}]"
+        records = raw.get(str(loc[0]))
+        record = records[loc[1]] if isinstance(records, list) and loc[1] < len(records) else None
+        if isinstance(record, dict):
+            label = record.get("code") or record.get("first_day") or record.get("channel")
+            if label is not None:
+                where += f" ({label})"
+        loc = loc[2:]
+    else:
+        loc = loc[1:]
+    field = ".".join(str(p) for p in loc)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{where}{': ' + field if field else ''}: {message}"
+
+
+# Writing the merged result
+
+
+def import_document(*, session: Session, team_id: str, doc: Document, replace: bool) -> None:
+    """Checks the whole result first, then writes it; raises ImportError_ with nothing changed."""
+    group = queries.get_group(session=session, team_id=team_id)
+    members = {} if replace else {m.code: m for m in queries.list_members(session=session, team_id=team_id)}
+    terms = {} if replace else {t.first_day: t for t in queries.list_terms(session=session, team_id=team_id)}
+    incoming_members = _merge_members(members, doc.members, team_id)
+    pool = list(members.values())
+    new_terms = [_term_from(t, pool, team_id, i) for i, t in enumerate(doc.terms)]
+    for term in new_terms:
+        terms[term.first_day] = term
+    _check_no_overlap(sorted(terms.values(), key=lambda t: t.first_day))
+    rotation = None
+    if doc.rotation is not None:
+        rotation = [_known_code(pool, code, f"rotation: {code!r}") for code in doc.rotation]
+
+    if group is None:
+        group = Group(team_id=team_id, **doc.group.model_dump())
+    else:
+        for key, value in doc.group.model_dump(exclude_unset=not replace).items():
+            setattr(group, key, value)
+    session.add(group)
+    if replace:
+        queries.delete_group_data(session=session, team_id=team_id)
+        session.flush()
+    session.add_all(incoming_members)
+    for term in new_terms:
+        existing = (
+            None
+            if replace
+            else queries.term_on_or_before(session=session, team_id=team_id, day=term.first_day)
+        )
+        if existing is not None and existing.first_day == term.first_day:
+            session.delete(existing)
+            session.flush()
+        session.add(term)
+    if rotation is not None:
+        queries.set_rotation(session=session, team_id=team_id, codes=rotation)
+    if doc.reminders is not None:
+        queries.set_lead_seconds(
+            session=session,
+            team_id=team_id,
+            seconds=[parse_duration(v) for v in doc.reminders.lead_times],
+        )
+    existing_subs = {
+        (s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, team_id=team_id)
+    }
+    for sub in doc.subscriptions:
+        for kind in sub.kinds:
+            if (sub.channel, kind) not in existing_subs:
+                existing_subs.add((sub.channel, kind))
+                session.add(Subscription(team_id=team_id, channel_id=sub.channel, kind=kind))
+    admins = set(queries.list_admins(session=session, team_id=team_id))
+    session.add_all(Admin(team_id=team_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
+    session.flush()
+
+
+def _merge_members(members: dict[str, Member], docs: list[MemberDoc], team_id: str) -> list[Member]:
+    changed = []
+    for doc in docs:
+        member = members.get(doc.code)
+        if member is None:
+            member = Member(team_id=team_id, code=doc.code, name=doc.name or doc.code)
+            members[doc.code] = member
+        for key in doc.model_fields_set - {"code"}:
+            setattr(member, key, getattr(doc, key))
+        changed.append(member)
+    return changed
+
+
+def _known_code(members: list[Member], text: str, where: str) -> str:
+    member = resolve_member(members, text)
+    if member is None:
+        known = ", ".join(sorted(m.code for m in members)) or "none yet"
+        raise ImportError_(f"{where}: unknown member (known: {known})")
+    return member.code
+
+
+def _term_from(doc: TermDoc, members: list[Member], team_id: str, index: int) -> Term:
+    where = f"terms[{index}] ({doc.first_day})"
+    if doc.last_day < doc.first_day:
+        raise ImportError_(f"{where}: last_day {doc.last_day} is before first_day")
+    chairs = [_known_code(members, c, f"{where}: chairs: {c!r}") for c in doc.chairs]
+    if len(set(chairs)) != len(chairs):
+        raise ImportError_(f"{where}: chairs: a member is named twice")
+    return Term(team_id=team_id, **doc.model_dump(exclude={"chairs"}), chairs=chairs)
+
+
+def _check_no_overlap(terms: list[Term]) -> None:
+    for before, after in itertools.pairwise(terms):
+        if after.first_day <= before.last_day:
+            raise ImportError_(
+                f"terms ({after.first_day}): overlaps the term {before.first_day} to {before.last_day}"
+            )
+
+
+# Export
+
+
+def export_document(*, session: Session, team_id: str) -> dict[str, Any]:
+    group = queries.get_group(session=session, team_id=team_id)
+    if group is None:
+        raise ImportError_(f"no group in workspace {team_id}")
+    subs: dict[str, list[str]] = {}
+    for sub in queries.list_subscriptions(session=session, team_id=team_id):
+        subs.setdefault(sub.channel_id, []).append(sub.kind)
+    return {
+        "group": GroupDoc.model_validate(group, from_attributes=True).model_dump(),
+        "members": [
+            MemberDoc.model_validate(m, from_attributes=True).model_dump()
+            for m in queries.list_members(session=session, team_id=team_id)
+        ],
+        "terms": [
+            TermDoc.model_validate(t, from_attributes=True).model_dump()
+            for t in queries.list_terms(session=session, team_id=team_id)
+        ],
+        "rotation": queries.get_rotation(session=session, team_id=team_id),
+        "reminders": {
+            "lead_times": [
+                format_duration(s) for s in queries.get_lead_seconds(session=session, team_id=team_id)
+            ]
+        },
+        "subscriptions": [{"channel": c, "kinds": k} for c, k in subs.items()],
+        "admins": queries.list_admins(session=session, team_id=team_id),
+    }
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def ensure_group(*, session: Session, team_id: str, seed: bool, now: datetime) -> Group:
+    """The workspace's group; a new workspace starts with the built-in GMG record, or empty."""
+    group = queries.get_group(session=session, team_id=team_id)
+    if group is not None:
+        return group
+    if seed:
+        doc = parse_document(BUILT_IN.read_text(encoding="utf-8"))
+    else:
+        doc = Document(group=GroupDoc(name="Rotating chair group"), reminders=RemindersDoc(lead_times=DEFAULT_LEADS))
+    import_document(session=session, team_id=team_id, doc=doc, replace=True)
+    queries.add_audit_entry(
+        session=session,
+        team_id=team_id,
+        at=now,
+        user_id="gmg-bot",
+        action="seed built-in GMG data" if seed else "create empty group",
+        before=None,
+        after=None,
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another process created this workspace's group at the same moment: use theirs.
+        session.rollback()
+    group = queries.get_group(session=session, team_id=team_id)
+    if group is None:
+        raise RuntimeError(f"the group of workspace {team_id} could not be created")
+    return group

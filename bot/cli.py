@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.settings import SettingError, Settings, load_settings
 from handlers import handle_command
+from handlers.response import to_plain
 from storage import queries
 from storage.db import make_engine, upgrade
 from storage.transfer import (
@@ -84,7 +85,7 @@ def ask(user: str | None, now_text: str | None, team: str | None, text: tuple[st
             session=session, group=group, text=" ".join(text), user_id=user_id, is_admin=is_admin, now=now
         )
     if not response.ok:
-        fail(" ".join(response.sections).replace("`", ""))
+        fail(to_plain(" ".join(response.sections)))
     click.echo(response.plain())
 
 

@@ -457,7 +457,8 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
         else:
             raise UsageError(f"`{escape(key)}` is not a setting. Use {SETTINGS_FORMS}.")
     except ValueError as exc:
-        raise UsageError(f"{escape(str(exc)).capitalize()}.") from exc
+        message = escape(str(exc))
+        raise UsageError(f"{message[:1].upper()}{message[1:]}.") from exc
     ctx.session.add(group)
     ctx.session.flush()
     after = {

@@ -57,12 +57,18 @@ def _projected_mark(slot: Slot) -> str:
     return " _(projected from the rotation)_" if slot.projected else ""
 
 
+def _verb(ctx: Context, slot: Slot) -> str:
+    verb = "co-chair" if len(slot.chairs) > 1 else "chair"
+    if slot.last_day < ctx.today:
+        return verb + "ed"
+    if slot.first_day > ctx.today:
+        return "will " + verb
+    return verb if len(slot.chairs) > 1 else verb + "s"
+
+
 def _term_sections(ctx: Context, slot: Slot) -> list[str]:
-    verb = "chair" + ("s" if slot.chairs and len(slot.chairs) == 1 else "")
-    if len(slot.chairs) > 1:
-        verb = "co-chair"
     head = (
-        f"{ctx.chairs(slot, full=True)} {verb} the {ctx.short_name}: "
+        f"{ctx.chairs(slot, full=True)} {_verb(ctx, slot)} the {ctx.short_name}: "
         f"{day_range(slot.first_day, slot.last_day)}.{_projected_mark(slot)}"
     )
     sections = [head, _status(ctx, slot), "\n".join(_theme_lines(slot))]

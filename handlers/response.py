@@ -44,8 +44,14 @@ class Response:
         self.text = _clip("\n".join([f"*{self.title}*", *self.sections, self.footer]), MAX_TEXT)
 
     def plain(self) -> str:
-        """The answer for a terminal: mrkdwn markers and escapes taken out."""
-        return unescape_entities(re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", self.text.strip()))
+        """The answer for a terminal."""
+        return to_plain(self.text.strip())
+
+
+def to_plain(mrkdwn: str) -> str:
+    """mrkdwn as a terminal shows it: bold and italic markers and escapes taken out."""
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", mrkdwn)
+    return unescape_entities(re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text))
 
 
 def _clip(text: str, limit: int) -> str:

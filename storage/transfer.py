@@ -301,7 +301,9 @@ def ensure_group(*, session: Session, team_id: str, seed: bool, now: datetime) -
     if seed:
         doc = parse_document(BUILT_IN.read_text(encoding="utf-8"))
     else:
-        doc = Document(group=GroupDoc(name="Rotating chair group"), reminders=RemindersDoc(lead_times=DEFAULT_LEADS))
+        doc = Document(
+            group=GroupDoc(name="Rotating chair group"), reminders=RemindersDoc(lead_times=DEFAULT_LEADS)
+        )
     import_document(session=session, team_id=team_id, doc=doc, replace=True)
     queries.add_audit_entry(
         session=session,

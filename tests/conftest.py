@@ -90,12 +90,22 @@ class Asker:
         self.group = group
 
     def __call__(
-        self, text: str, *, user: str = ADMIN, admin: bool = True, now: datetime = NOW,
+        self,
+        text: str,
+        *,
+        user: str = ADMIN,
+        admin: bool = True,
+        now: datetime = NOW,
         channel: str | None = "C0COORD1",
     ) -> Response:
         return handle_command(
-            session=self.session, group=self.group, text=text, user_id=user, is_admin=admin,
-            now=now, channel_id=channel,
+            session=self.session,
+            group=self.group,
+            text=text,
+            user_id=user,
+            is_admin=admin,
+            now=now,
+            channel_id=channel,
         )
 
 

@@ -284,7 +284,7 @@ class FakeSlack:
             while (frame := _read_frame(rfile)) is not None:
                 opcode, data = frame
                 if opcode == _OP_PING:
-                    self._ws_send(ws, _OP_PONG, data)
+                    pass
                 elif opcode == _OP_TEXT:
                     message = json.loads(data)
                     with self._cond:

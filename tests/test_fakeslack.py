@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
-import websocket
 from slack_bolt import Ack, App, Respond
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -18,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.webhook import WebhookClient
 
 from tests.fakeslack import (
@@ -283,23 +283,38 @@ def test_socket_mode_round_trip_with_bolt(slack: FakeSlack) -> None:
     assert slack.calls_to("apps.connections.open")[0].headers["authorization"] == "Bearer xapp-test"
 
 
-def test_socket_mode_protocol_with_plain_websocket_client(slack: FakeSlack) -> None:
-    url = client_for(slack).apps_connections_open(app_token=slack.app_token)["url"]
-    ws = websocket.create_connection(url, timeout=5)
+def eventually(predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_socket_mode_protocol_with_sdk_client(slack: FakeSlack) -> None:
+    received: list[str] = []
+    client = SocketModeClient(
+        slack.app_token, web_client=client_for(slack), on_message_listeners=[received.append]
+    )
+    client.connect()
     try:
-        hello = json.loads(ws.recv())
+        slack.socket_wait_connected()
+        big = "x" * 70_000  # needs the 64-bit frame length, both ways
+        envelope_id = slack.socket_send(
+            "events_api", json.loads(event_body({"type": "app_home_opened", "x": big}))
+        )
+        eventually(lambda: len(received) >= 2)
+        hello, envelope = (json.loads(message) for message in received[:2])
         assert hello["type"] == "hello" and hello["connection_info"] == {"app_id": "A1"}
-        ws.ping(b"are-you-there")
-        pong = ws.recv_data_frame(control_frame=True)[1]
-        assert (pong.opcode, pong.data) == (websocket.ABNF.OPCODE_PONG, b"are-you-there")
-        envelope_id = slack.socket_send("events_api", json.loads(event_body({"type": "app_home_opened"})))
-        envelope = json.loads(ws.recv())
         assert envelope["envelope_id"] == envelope_id
         assert (envelope["type"], envelope["accepts_response_payload"]) == ("events_api", False)
-        ws.send(json.dumps({"envelope_id": envelope_id, "payload": {"big": "x" * 70_000}}))
-        assert len(slack.socket_wait_ack(envelope_id)["payload"]["big"]) == 70_000
+        assert envelope["payload"]["event"]["x"] == big
+        client.send_socket_mode_response({"envelope_id": envelope_id, "payload": {"big": big}})
+        assert slack.socket_wait_ack(envelope_id)["payload"]["big"] == big
+        session = client.current_session
+        assert session is not None
+        eventually(lambda: session.last_ping_pong_time is not None)  # the fake answered its ping
     finally:
-        ws.close()
+        client.close()
 
 
 class _QuietWSGIRequestHandler(WSGIRequestHandler):

@@ -11,7 +11,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.settings import SettingError, Settings, load_settings
+from bot.logs import setup_logging
+from bot.manifest import manifest_yaml
+from bot.runner import serve
+from bot.settings import SettingError, Settings, check_slack_settings, load_settings
 from handlers import handle_command
 from handlers.response import to_plain
 from storage import queries
@@ -147,6 +150,30 @@ def export_command(file: Path | None, team: str | None) -> None:
         click.echo(text, nl=False)
     else:
         file.write_text(text, encoding="utf-8")
+
+
+@main.command()
+def run() -> None:
+    """Apply migrations, then serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)."""
+    settings = settings_or_fail()
+    setup_logging(settings.log_level)
+    try:
+        check_slack_settings(settings)
+        serve(settings, migrated_engine(settings))
+    except SettingError as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.option(
+    "--url", "base_url", help="Public base URL of the bot for HTTP mode, e.g. https://gmg.example.org"
+)
+@click.option("--socket", is_flag=True, help="A Socket Mode app (no public URL needed).")
+def manifest(base_url: str | None, socket: bool) -> None:
+    """Print a Slack app manifest to paste into 'Create an app from a manifest'."""
+    if not socket and not base_url:
+        fail("give --url https://your-host (HTTP mode) or --socket (Socket Mode)")
+    click.echo(manifest_yaml(base_url=None if socket else base_url), nl=False)
 
 
 @main.group()

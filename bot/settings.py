@@ -15,6 +15,9 @@ WHERE = {
 }
 
 
+DEFAULT_PORT = 3000
+
+
 class SettingError(ValueError):
     """A setting that is missing or malformed; the message names it and where to get it."""
 
@@ -46,6 +49,14 @@ class Settings(BaseSettings):
         return frozenset(u.strip() for u in self.gmg_admins.split(",") if u.strip())
 
     @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def http_port(self) -> int:
+        return self.port or DEFAULT_PORT
+
+    @property
     def seed(self) -> bool:
         return self.gmg_seed == "gmg"
 
@@ -59,3 +70,21 @@ def load_settings() -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
         where = f" Get it from {WHERE[name]}." if name in WHERE else ""
         raise SettingError(f"{name} is not valid: {error['msg']}.{where}") from exc
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """What `gmg-bot run` needs: a bot token, and a signing secret (HTTP) or an app token (Socket Mode)."""
+    _require("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-")
+    if settings.socket_mode:
+        _require("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-")
+    else:
+        _require("SLACK_SIGNING_SECRET", settings.slack_signing_secret, "")
+
+
+def _require(name: str, value: str, prefix: str) -> None:
+    if not value:
+        raise SettingError(f"{name} is not set. Get it from {WHERE[name]}.")
+    if not value.startswith(prefix) or any(c.isspace() for c in value):
+        raise SettingError(
+            f"{name} does not look right (it should start with {prefix}). Get it from {WHERE[name]}."
+        )

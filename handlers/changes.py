@@ -198,16 +198,13 @@ def theme_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
 
 
 def _current_or_next_term(ctx: Context) -> Term:
-    current = queries.term_on_or_before(session=ctx.session, team_id=ctx.team_id, day=ctx.today)
-    if current is not None and current.last_day >= ctx.today:
-        return current
-    upcoming = queries.term_after(session=ctx.session, team_id=ctx.team_id, day=ctx.today)
-    if upcoming is None:
+    term = queries.current_or_next_term(session=ctx.session, team_id=ctx.team_id, day=ctx.today)
+    if term is None:
         raise UsageError(
             "No current or coming term is decided, so there is no term to give a theme. "
             "Decide one first: `/gmg term set PERIOD CHAIR`."
         )
-    return upcoming
+    return term
 
 
 # Rotation and members

@@ -76,6 +76,14 @@ def term_after(*, session: Session, team_id: str, day: date) -> Term | None:
     ).first()
 
 
+def current_or_next_term(*, session: Session, team_id: str, day: date) -> Term | None:
+    """The decided term covering `day`, or else the first one after it."""
+    term = term_on_or_before(session=session, team_id=team_id, day=day)
+    if term is not None and term.last_day >= day:
+        return term
+    return term_after(session=session, team_id=team_id, day=day)
+
+
 def last_term(*, session: Session, team_id: str) -> Term | None:
     return session.exec(
         select(Term).where(Term.team_id == team_id).order_by(col(Term.first_day).desc()).limit(1)

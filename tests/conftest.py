@@ -1,20 +1,29 @@
 """Every test that touches the database runs on SQLite and, when TEST_DATABASE_URL is set, on
 PostgreSQL too. The schema comes from the real Alembic migrations, never from create_all."""
 
+import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
+from bot.app import create_app, create_services
+from bot.server import Routes, make_server
+from bot.service import Services
+from bot.settings import Settings
 from handlers import Response, handle_command
 from storage.db import make_engine, normalize_database_url, upgrade
 from storage.models import Group
 from storage.transfer import ensure_group
+from tests.fakeslack import FakeSlack, post_signed, slash_command_body
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 ADMIN = "UADMIN01"
@@ -112,3 +121,75 @@ class Asker:
 @pytest.fixture
 def ask(session: Session, group: Group) -> Asker:
     return Asker(session, group)
+
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+OPERATOR = "UOPERATOR"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_user(ADMIN, is_admin=True)
+        fake.add_user(MEMBER)
+        fake.add_user(OPERATOR)
+        yield fake
+
+
+def bot_settings(database_url: str, slack: FakeSlack, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "slack_bot_token": slack.bot_token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_base_url": slack.base_url,
+        "gmg_admins": OPERATOR,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@dataclass
+class RunningBot:
+    url: str
+    services: Services
+    slack: FakeSlack
+
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = MEMBER,
+        team: str = "T1",
+        channel: str = "C0COORD1",
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> tuple[int, dict[str, Any]]:
+        """Sends a slash command exactly as Slack does; returns the status and the JSON answer."""
+        body = slash_command_body(
+            text, user_id=user, team_id=team, channel_id=channel, response_url=self.slack.response_url
+        )
+        status, _, answer = post_signed(
+            self.url + "/slack/events",
+            body,
+            secret=secret,
+            content_type="application/x-www-form-urlencoded",
+            timestamp=timestamp,
+        )
+        return status, (json.loads(answer) if answer.startswith("{") else {"raw": answer})
+
+
+@pytest.fixture
+def bot(database_url: str, slack: FakeSlack) -> Iterator[RunningBot]:
+    """The bot's real app under its real server on a loopback port, against the fake Slack."""
+    settings = bot_settings(database_url, slack)
+    engine = make_engine(database_url)
+    services = create_services(settings, engine)
+    server = make_server(Routes(engine=engine, bolt_app=create_app(services)), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield RunningBot(f"http://127.0.0.1:{server.effective_port}", services, slack)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        engine.dispose()

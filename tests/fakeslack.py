@@ -144,7 +144,7 @@ class FakeSlack:
         *,
         is_admin: bool = False,
         is_owner: bool = False,
-        tz: str = "Europe/Geneva",
+        tz: str = "Europe/Zurich",
         name: str | None = None,
     ) -> None:
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
@@ -284,7 +284,7 @@ class FakeSlack:
             while (frame := _read_frame(rfile)) is not None:
                 opcode, data = frame
                 if opcode == _OP_PING:
-                    pass
+                    self._ws_send(ws, _OP_PONG, data)
                 elif opcode == _OP_TEXT:
                     message = json.loads(data)
                     with self._cond:

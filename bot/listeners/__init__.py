@@ -1,0 +1,11 @@
+"""Bolt listeners, one module per kind; each exposes `register(app, services)`."""
+
+from slack_bolt import App
+
+from bot.listeners import commands, home
+from bot.service import Services
+
+
+def register_listeners(app: App, services: Services) -> None:
+    commands.register(app, services)
+    home.register(app, services)

@@ -1,0 +1,91 @@
+"""`/gmg ...`: answered in the acknowledgement itself, well within Slack's 3 seconds."""
+
+import logging
+import time
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from bot.service import Services
+from handlers import Response
+from handlers.response import MAX_BLOCKS
+
+SHARE_ACTION = "gmg_share"
+FAILURE = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
+log = logging.getLogger("gmg.requests")
+
+
+def with_share_button(response: Response, command: str) -> list[Block]:
+    """An ephemeral answer to a question gets a button that posts it to the channel."""
+    if not (response.shareable and response.ephemeral) or len(response.blocks) >= MAX_BLOCKS:
+        return response.blocks
+    button = ButtonElement(text="Share", action_id=SHARE_ACTION, value=command[:2000])
+    return [*response.blocks, ActionsBlock(elements=[button])]
+
+
+def payload(response: Response, command: str) -> dict[str, Any]:
+    return {
+        "text": response.text,
+        "blocks": [b.to_dict() for b in with_share_button(response, command)],
+        "response_type": "ephemeral" if response.ephemeral else "in_channel",
+    }
+
+
+def outcome(response: Response) -> str:
+    if not response.ok:
+        return "refused"
+    return "changed" if response.changed else "answered"
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/gmg")
+    def gmg_command(ack: Ack, command: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        text = command.get("text", "")
+        word = text.split()[0].lower()[:20] if text.split() else "help"
+        try:
+            response = services.answer(
+                team_id=command["team_id"],
+                user_id=command["user_id"],
+                text=text,
+                channel_id=command.get("channel_id"),
+            )
+        except Exception:
+            log.exception(
+                "command=%s user=%s team=%s outcome=error",
+                word,
+                command.get("user_id"),
+                command.get("team_id"),
+            )
+            ack(text=FAILURE, response_type="ephemeral")
+            return
+        ack(**payload(response, text))
+        log.info(
+            "command=%s user=%s team=%s outcome=%s ms=%.1f",
+            word,
+            command["user_id"],
+            command["team_id"],
+            outcome(response),
+            (time.perf_counter() - started) * 1000,
+        )
+
+    @app.action(SHARE_ACTION)
+    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = action.get("value", "")
+        response = services.answer(
+            team_id=body["team"]["id"],
+            user_id=body["user"]["id"],
+            text=text,
+            channel_id=(body.get("channel") or {}).get("id"),
+        )
+        if response.ok and response.shareable:
+            response.ephemeral = False
+            respond(
+                text=response.text,
+                blocks=[b.to_dict() for b in response.blocks],
+                response_type="in_channel",
+                replace_original=False,
+            )
+            respond(delete_original=True)

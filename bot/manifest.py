@@ -1,0 +1,56 @@
+"""The Slack app manifest: exactly what the bot uses, for 'Create an app from a manifest'."""
+
+from typing import Any
+
+import yaml
+
+from bot.server import SLACK_PATH
+
+BOT_SCOPES = ["commands", "chat:write", "users:read"]
+BOT_EVENTS = ["app_home_opened"]
+
+
+def manifest(*, base_url: str | None) -> dict[str, Any]:
+    """Socket Mode when `base_url` is None, else HTTP with request URLs under it."""
+    command: dict[str, Any] = {
+        "command": "/gmg",
+        "description": "Who chairs the GMG, when, and on what theme",
+        "usage_hint": "chair | next | theme | schedule | history | help",
+        "should_escape": True,
+    }
+    events: dict[str, Any] = {"bot_events": BOT_EVENTS}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if base_url is not None:
+        url = base_url.rstrip("/") + SLACK_PATH
+        command["url"] = url
+        events["request_url"] = url
+        interactivity["request_url"] = url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": "GMG bot",
+            "description": "The Global Migration Group's chair rotation, themes and handover reminders.",
+            "background_color": "#1d4f91",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": "gmg", "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": base_url is None,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(*, base_url: str | None) -> str:
+    return yaml.safe_dump(manifest(base_url=base_url), sort_keys=False, width=100)

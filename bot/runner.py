@@ -1,0 +1,36 @@
+"""`gmg-bot run`: migrate, then serve Slack over Socket Mode or HTTP."""
+
+import logging
+import threading
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltError
+from sqlalchemy import Engine
+
+from bot.app import create_app, create_services
+from bot.server import Routes, make_server
+from bot.settings import SettingError, Settings
+
+log = logging.getLogger("gmg")
+
+
+def serve(settings: Settings, engine: Engine) -> None:
+    """Runs until stopped. Raises SettingError when Slack refuses the token."""
+    services = create_services(settings, engine)
+    try:
+        app = create_app(services)
+    except BoltError as exc:
+        raise SettingError(
+            f"Slack refused SLACK_BOT_TOKEN ({exc}). Get a valid one from the app's OAuth & Permissions page."
+        ) from exc
+    if settings.socket_mode:
+        if settings.port:
+            health = make_server(Routes(engine=engine, bolt_app=None), host="0.0.0.0", port=settings.port)
+            threading.Thread(target=health.run, name="healthz", daemon=True).start()
+            log.info("healthz on port %s", settings.port)
+        log.info("connecting to Slack over Socket Mode")
+        SocketModeHandler(app, app_token=settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        return
+    server = make_server(Routes(engine=engine, bolt_app=app), host="0.0.0.0", port=settings.http_port)
+    log.info("serving Slack over HTTP on port %s at /slack/events", settings.http_port)
+    server.run()

@@ -1,0 +1,36 @@
+"""What the Slack listeners share: settings, the database, the Slack client, and one way to answer."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.admins import WorkspaceAdmins
+from bot.settings import Settings
+from handlers import Response, handle_command
+from storage.transfer import ensure_group
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    engine: Engine
+    client: WebClient
+    admins: WorkspaceAdmins
+
+    def answer(self, *, team_id: str, user_id: str, text: str, channel_id: str | None) -> Response:
+        """Runs one /gmg command for a Slack user, in one transaction."""
+        now = datetime.now(UTC)
+        with Session(self.engine) as session:
+            group = ensure_group(session=session, team_id=team_id, seed=self.settings.seed, now=now)
+            return handle_command(
+                session=session,
+                group=group,
+                text=text,
+                user_id=user_id,
+                is_admin=self.admins.is_admin(user_id),
+                now=now,
+                channel_id=channel_id,
+            )

@@ -116,9 +116,9 @@ def test_workspace_admin_changes_and_member_is_refused(bot: RunningBot) -> None:
 
 
 def test_gmg_admins_setting_and_added_admins_may_change(bot: RunningBot) -> None:
-    status, answer = bot.command(f"admin add <@{MEMBER}|mia>", user=OPERATOR)
+    _, answer = bot.command(f"admin add <@{MEMBER}|mia>", user=OPERATOR)
     assert "Admins saved" in texts(answer)
-    status, answer = bot.command("reminders 14d 2d", user=MEMBER)
+    _, answer = bot.command("reminders 14d 2d", user=MEMBER)
     assert "Reminders saved" in texts(answer)
     _, answer = bot.command("reminders")
     assert "14d 2d" in texts(answer)

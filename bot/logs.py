@@ -26,3 +26,4 @@ def setup_logging(level: str) -> None:
     root.setLevel(level)
     # slack_sdk's debug lines carry request headers; they are never needed in production.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("alembic").setLevel(logging.WARNING)

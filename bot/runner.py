@@ -8,6 +8,8 @@ from slack_bolt.error import BoltError
 from sqlalchemy import Engine
 
 from bot.app import create_app, create_services
+from bot.dispatcher import Dispatcher
+from bot.scheduler import DeliveryClock
 from bot.server import Routes, make_server
 from bot.settings import SettingError, Settings
 
@@ -23,6 +25,9 @@ def serve(settings: Settings, engine: Engine) -> None:
         raise SettingError(
             f"Slack refused SLACK_BOT_TOKEN ({exc}). Get a valid one from the app's OAuth & Permissions page."
         ) from exc
+    clock = DeliveryClock(Dispatcher(engine=engine, client=services.client, operators=settings.admin_ids))
+    services.wake_dispatcher = clock.wake
+    clock.start()
     if settings.socket_mode:
         if settings.port:
             health = make_server(Routes(engine=engine, bolt_app=None), host="0.0.0.0", port=settings.port)

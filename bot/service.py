@@ -1,5 +1,6 @@
 """What the Slack listeners share: settings, the database, the Slack client, and one way to answer."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,19 +14,25 @@ from handlers import Response, handle_command
 from storage.transfer import ensure_group
 
 
-@dataclass(frozen=True)
+def nothing_to_wake() -> None:
+    """The default when no dispatcher runs in this process (tests of answers alone)."""
+
+
+@dataclass
 class Services:
     settings: Settings
     engine: Engine
     client: WebClient
     admins: WorkspaceAdmins
+    # Called after a change, so that a theme post or re-planned reminder goes out at once.
+    wake_dispatcher: Callable[[], None] = nothing_to_wake
 
     def answer(self, *, team_id: str, user_id: str, text: str, channel_id: str | None) -> Response:
         """Runs one /gmg command for a Slack user, in one transaction."""
         now = datetime.now(UTC)
         with Session(self.engine) as session:
             group = ensure_group(session=session, team_id=team_id, seed=self.settings.seed, now=now)
-            return handle_command(
+            response = handle_command(
                 session=session,
                 group=group,
                 text=text,
@@ -34,3 +41,6 @@ class Services:
                 now=now,
                 channel_id=channel_id,
             )
+        if response.changed:
+            self.wake_dispatcher()
+        return response

@@ -1,10 +1,12 @@
 """Changes, for admins only: each one is checked whole, written in one transaction and audited."""
 
+import re
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col
 
+from handlers import notices
 from handlers.context import Context
 from handlers.periods import PERIOD_FORMS, Span, looks_like_period, parse_period
 from handlers.response import Response, UsageError
@@ -19,12 +21,13 @@ from handlers.text import (
 from storage import queries
 from storage.durations import DurationError, format_duration, parse_duration
 from storage.matching import member_key, resolve_member
-from storage.models import Admin, Member, Subscription, Term
+from storage.models import Admin, Group, Member, Subscription, Term
 from storage.schedule import Slot, zone
 from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
+_BAR = re.compile(r"\|(?![^<>]*>)")
 
 
 def _done(ctx: Context, title: str, *sections: str, footer: str = "") -> Response:
@@ -50,6 +53,10 @@ def _rest(text: str, tokens: list[Token], index: int) -> str:
     if index == len(tokens) - 1:
         return tokens[index].value.strip()
     return text[tokens[index].start :].strip()
+
+
+def _words(tokens: list[Token]) -> str:
+    return " ".join(t.value for t in tokens)
 
 
 def _free_text(text: str, what: str, limit: int) -> str:
@@ -126,7 +133,18 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
         record.theme = theme
     ctx.session.add(record)
     ctx.session.flush()
-    ctx.audit(before, _term_record(record))
+    event = ctx.audit(before, _term_record(record))
+    if theme:
+        notices.record_theme_post(
+            session=ctx.session,
+            group=ctx.group,
+            term=record,
+            user_id=ctx.user_id,
+            event_id=event,
+            now=ctx.now,
+        )
+    was = f" (was {escape(' + '.join(existing.chairs))})" if existing else ""
+    _announce_change(ctx, span, f"{escape(' + '.join(chairs))} to chair{was}.", event)
     slot = Slot.of(record)
     theme_line = f" Theme: *{escape(record.theme)}*." if record.theme else ""
     return _done(
@@ -135,6 +153,19 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
         f"{ctx.chairs(slot)} chair{'s' if len(chairs) == 1 else ''} the {ctx.short_name} "
         f"{day_range(span.first, span.last)}.{theme_line}",
         footer="Replaced the term's chairs." if existing else "",
+    )
+
+
+def _announce_change(ctx: Context, span: Span, summary: str, event: int) -> None:
+    notices.record_schedule_change(
+        session=ctx.session,
+        group=ctx.group,
+        first=span.first,
+        last=span.last,
+        summary=summary,
+        user_id=ctx.user_id,
+        event_id=event,
+        now=ctx.now,
     )
 
 
@@ -153,8 +184,9 @@ def _term_clear(ctx: Context, span: Span) -> Response:
     for t in terms:
         ctx.session.delete(t)
     ctx.session.flush()
-    ctx.audit(before, None)
+    event = ctx.audit(before, None)
     lines = [f"• {day_range(t.first_day, t.last_day)}: {escape(' + '.join(t.chairs))}" for t in terms]
+    _announce_change(ctx, span, "cleared; no chair is recorded now. Was:\n" + "\n".join(lines), event)
     return _done(ctx, f"Cleared {len(terms)} term{'s' if len(terms) != 1 else ''}", *lines)
 
 
@@ -177,7 +209,10 @@ def theme_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
         target = terms[0]
     else:
         target = _current_or_next_term(ctx)
-    title_text, _, description_text = _rest(text, tokens, index).partition("|")
+    rest = _rest(text, tokens, index)
+    # The first `|` outside Slack's `<link|label>` forms ends the title.
+    bar = _BAR.search(rest)
+    title_text, description_text = (rest[: bar.start()], rest[bar.end() :]) if bar else (rest, "")
     title = _free_text(title_text, "theme title", MAX_TITLE)
     description = _free_text(description_text, "description", MAX_DESCRIPTION)
     if not title:
@@ -187,7 +222,10 @@ def theme_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
     target.description = description
     ctx.session.add(target)
     ctx.session.flush()
-    ctx.audit(before, _term_record(target))
+    event = ctx.audit(before, _term_record(target))
+    notices.record_theme_post(
+        session=ctx.session, group=ctx.group, term=target, user_id=ctx.user_id, event_id=event, now=ctx.now
+    )
     slot = Slot.of(target)
     return _done(
         ctx,
@@ -211,8 +249,10 @@ def _current_or_next_term(ctx: Context) -> Term:
 
 
 def rotation_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
-    if len(tokens) >= 2 and tokens[1].value.lower() == "clear" and len(tokens) == 2:
+    if [t.value.lower() for t in tokens] in (["clear"], ["set", "clear"]):
         codes: list[str] = []
+    elif tokens[0].value.lower() == "clear":
+        raise UsageError("`/gmg rotation clear` takes nothing after it.")
     else:
         names = [n.strip() for n in _rest(text, tokens, 1).split(",") if n.strip()]
         if not names:
@@ -288,19 +328,24 @@ def _member_remove(ctx: Context, member: Member) -> Response:
 
 
 def focal(ctx: Context, text: str, tokens: list[Token]) -> Response:
-    users_at = next((i for i, t in enumerate(tokens) if user_id_of(t.value)), len(tokens))
     clear = bool(tokens) and tokens[-1].value.lower() == "clear"
-    code_end = len(tokens) - 1 if clear else users_at
-    if code_end == 0:
+    end = len(tokens) - 1 if clear else len(tokens)
+    if end == 0:
         raise UsageError("Use `/gmg focal CODE @user @user` or `/gmg focal CODE clear`.")
-    member = ctx.member(" ".join(t.value for t in tokens[:code_end]))
-    users = [user_id_of(t.value) for t in tokens[users_at:]]
-    if clear and users_at < len(tokens):
+    # The member is the longest run of leading words naming one (codes like UNICEF look like
+    # user ids); failing that, the words before the first user, for a "did you mean".
+    code_end = next(
+        (i for i in range(end, 0, -1) if resolve_member(ctx.members, _words(tokens[:i]))),
+        next((i for i in range(1, end) if user_id_of(tokens[i].value)), end),
+    )
+    member = ctx.member(_words(tokens[:code_end]))
+    users = [user_id_of(t.value) for t in tokens[code_end:end]]
+    if clear and users:
         raise UsageError("Either list focal points or say `clear`, not both.")
     if not clear and not users:
         raise UsageError(f"Mention the focal points: `/gmg focal {escape(member.code)} @user`.")
     if None in users:
-        bad = next(t.value for t in tokens[users_at:] if not user_id_of(t.value))
+        bad = next(t.value for t in tokens[code_end:end] if not user_id_of(t.value))
         raise UsageError(f"`{escape(bad)}` is not a Slack user; mention people with @.")
     chosen = list(dict.fromkeys(u for u in users if u))
     before = list(member.focal_points)
@@ -358,8 +403,9 @@ def subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response
 
 
 def reminders(ctx: Context, tokens: list[Token]) -> Response:
-    current = queries.get_lead_seconds(session=ctx.session, team_id=ctx.team_id)
-    shown = " ".join(format_duration(s) for s in current) or "none"
+    seconds_now = queries.get_lead_seconds(session=ctx.session, team_id=ctx.team_id)
+    current = [format_duration(s) for s in seconds_now]
+    shown = " ".join(current) or "none"
     if not tokens:
         return Response(
             title="Handover reminders",
@@ -374,12 +420,12 @@ def reminders(ctx: Context, tokens: list[Token]) -> Response:
         try:
             seconds = sorted({parse_duration(t.value) for t in tokens}, reverse=True)
         except DurationError as exc:
-            raise UsageError(str(exc) + ".") from exc
+            raise UsageError(escape(str(exc)) + ".") from exc
         if len(seconds) > 10:
             raise UsageError("Ten lead times at most.")
     queries.set_lead_seconds(session=ctx.session, team_id=ctx.team_id, seconds=seconds)
     after = [format_duration(s) for s in seconds]
-    ctx.audit(shown.split(), after)
+    ctx.audit(current, after)
     return _done(
         ctx,
         "Reminders saved",
@@ -417,7 +463,30 @@ def admin_change(ctx: Context, tokens: list[Token]) -> Response:
     )
 
 
-SETTINGS_FORMS = "`timezone Europe/Geneva`, `handover 09:00` or `term-months 12`"
+SETTINGS_FORMS = (
+    "`timezone Europe/Zurich`, `handover 09:00`, `term-months 12` or `topic #channel` (`topic off`)"
+)
+
+
+def _settings_record(group: Group) -> dict[str, Any]:
+    return {
+        "timezone": group.timezone,
+        "handover_time": group.handover_time,
+        "term_months": group.term_months,
+        "topic_channel": group.topic_channel,
+    }
+
+
+def _topic_channel(value: str) -> str | None:
+    if value.lower() == "off":
+        return None
+    channel = channel_id_of(value)
+    if channel is None:
+        raise UsageError(
+            "Name the channel whose topic follows the chair: `/gmg settings topic #channel`, "
+            "or `/gmg settings topic off`."
+        )
+    return channel
 
 
 def settings(ctx: Context, tokens: list[Token]) -> Response:
@@ -429,6 +498,12 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
                 f"Name: {escape(group.name)} ({escape(group.short_name)})",
                 f"Timezone: {group.timezone} · handover at {group.handover_time} · "
                 f"terms of {group.term_months} months",
+                "Channel topic: "
+                + (
+                    f"<#{group.topic_channel}> shows the chair and theme from each handover"
+                    if group.topic_channel
+                    else "off"
+                ),
             ],
             footer=f"Admins change them with `/gmg settings` and {SETTINGS_FORMS}.",
         )
@@ -437,11 +512,7 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
     if len(tokens) != 2:
         raise UsageError(f"Change one setting at a time: {SETTINGS_FORMS}.")
     key, value = tokens[0].value.lower(), tokens[1].value
-    before = {
-        "timezone": group.timezone,
-        "handover_time": group.handover_time,
-        "term_months": group.term_months,
-    }
+    before = _settings_record(group)
     try:
         if key == "timezone":
             group.timezone = check_timezone(value)
@@ -451,6 +522,8 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
             if not value.isdigit() or not 1 <= int(value) <= 24:
                 raise ValueError(f"{value!r} is not a number of months from 1 to 24")
             group.term_months = int(value)
+        elif key == "topic":
+            group.topic_channel = _topic_channel(value)
         else:
             raise UsageError(f"`{escape(key)}` is not a setting. Use {SETTINGS_FORMS}.")
     except ValueError as exc:
@@ -458,12 +531,7 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
         raise UsageError(f"{message[:1].upper()}{message[1:]}.") from exc
     ctx.session.add(group)
     ctx.session.flush()
-    after = {
-        "timezone": group.timezone,
-        "handover_time": group.handover_time,
-        "term_months": group.term_months,
-    }
-    ctx.audit(before, after)
+    ctx.audit(before, _settings_record(group))
     return _done(
         ctx,
         "Settings saved",

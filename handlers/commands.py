@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import changes, questions
+from handlers import changes, notices, questions
 from handlers.context import Context
 from handlers.response import Response, UsageError
 from handlers.text import Token, escape, normalize_input, tokenize
@@ -30,15 +30,18 @@ ADMIN_HELP = [
     ("term clear PERIOD", "term clear 2019-H1"),
     ("theme set [PERIOD] TITLE [| DESCRIPTION]", "theme set Youth | Adolescents and migration"),
     ("rotation set A, B, C", "rotation set ILO, IOM, UNDP"),
+    ("rotation clear", "rotation clear"),
     ("member add CODE Full name", "member add WHO World Health Organization"),
     ("member remove CODE", "member remove WHO"),
     ("focal CODE @user ...", "focal UNICEF @ana"),
     ("subscribe [#channel] [reminders|themes|all]", "subscribe #gmg-coordination reminders"),
     ("unsubscribe [#channel] [reminders|themes|all]", "unsubscribe #gmg themes"),
     ("reminders [LEAD ...]", "reminders 30d 7d 1d12h"),
-    ("admin add @user / admin remove @user", "admin add @ana"),
-    ("settings timezone ZONE | handover HH:MM | term-months N", "settings handover 09:00"),
+    ("admin add @user", "admin add @ana"),
+    ("admin remove @user", "admin remove @ana"),
+    ("settings timezone ZONE | handover HH:MM | term-months N | topic #channel", "settings handover 09:00"),
     ("log [N]", "log 20"),
+    ("deliveries [N]", "deliveries 20"),
 ]
 WHEN_NOTE = "WHEN: `today`, `next`, `previous`, `2011-03-15`, `2011-03`, `2011-H1`, `2011`."
 
@@ -75,8 +78,25 @@ CHANGES: dict[str, Callable[[Context, str, list[Token]], Response]] = {
     "focal": changes.focal,
 }
 # Words that are a question alone and a change with a sub-command after them.
-CHANGE_AFTER = {"theme": "set", "rotation": "set", "admin": "add remove", "admins": "add remove"}
-KNOWN = [*QUESTIONS, *CHANGES, "help", "subscribe", "unsubscribe", "reminders", "settings", "log"]
+CHANGE_AFTER = {"theme": "set", "rotation": "set clear", "admin": "add remove", "admins": "add remove"}
+# Every command's sub-commands, for a "did you mean" on a near miss.
+SUBCOMMANDS = {
+    **CHANGE_AFTER,
+    "term": "set clear",
+    "member": "add remove",
+    "settings": "timezone handover term-months",
+}
+KNOWN = [
+    *QUESTIONS,
+    *CHANGES,
+    "help",
+    "subscribe",
+    "unsubscribe",
+    "reminders",
+    "settings",
+    "log",
+    "deliveries",
+]
 
 
 def handle_command(
@@ -112,6 +132,8 @@ def handle_command(
             ok=False,
         )
     if response.changed:
+        # Reminders follow the plan: what changed is re-planned in the same transaction.
+        notices.replan(session=session, group=group, now=now)
         session.commit()
     else:
         session.rollback()
@@ -128,12 +150,18 @@ def _dispatch(ctx: Context, command: str) -> Response:
     sub = rest[0].value.lower() if rest else ""
     if word in CHANGE_AFTER and sub in CHANGE_AFTER[word].split():
         return _change(ctx, word, command, rest)
+    if word in SUBCOMMANDS and sub and sub not in SUBCOMMANDS[word].split():
+        guess = closest(sub, SUBCOMMANDS[word].split())
+        if guess:
+            raise UsageError(
+                f"`{escape(sub[:50])}` is not a sub-command. Did you mean `/gmg {word} {guess}`?"
+            )
     if word in QUESTIONS:
         words = [t.value for t in (rest[:-1] if share else rest)]
         response = QUESTIONS[word](ctx, words)
         response.ephemeral = not share
         return response
-    if word in CHANGES or word in ("subscribe", "unsubscribe", "log"):
+    if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries"):
         return _change(ctx, word, command, rest)
     if word == "reminders":
         return changes.reminders(ctx, rest)
@@ -157,6 +185,8 @@ def _change(ctx: Context, word: str, command: str, rest: list[Token]) -> Respons
         return changes.admin_change(ctx, rest)
     if word in ("subscribe", "unsubscribe"):
         return changes.subscription(ctx, rest, subscribe=word == "subscribe")
+    if word == "deliveries":
+        return questions.deliveries_report(ctx, [t.value for t in rest])
     if word == "log":
         return changes.log(ctx, rest)
     return CHANGES[word](ctx, text, rest)

@@ -65,13 +65,15 @@ class Context:
         return join_names([f"*{escape(c)}*" for c in slot.chairs])
 
     def days_until(self, day: date) -> int:
-        return (day - self.today).days
+        """Calendar days from now to `day` where the group is (a countdown to a handover on `day`)."""
+        return (day - self.now.astimezone(zone(self.group)).date()).days
 
     def starts_at(self, slot: Slot) -> datetime:
         return handover_instant(self.group, slot.first_day)
 
-    def audit(self, before: Any, after: Any) -> None:
-        queries.add_audit_entry(
+    def audit(self, before: Any, after: Any) -> int:
+        """Writes the audit entry of this command; its id names the events it caused."""
+        return queries.add_audit_entry(
             session=self.session,
             team_id=self.team_id,
             at=self.now,

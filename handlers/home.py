@@ -21,10 +21,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from handlers import questions
+from handlers import notices, questions
 from handlers.context import Context
 from handlers.response import MAX_SECTION, Response
-from storage import queries
+from storage import deliveries, queries
 from storage.durations import format_duration
 from storage.models import Group
 from storage.schedule import schedule_day
@@ -72,6 +72,12 @@ def home_view(*, session: Session, group: Group, user_id: str, is_admin: bool, n
         _section(f"*Channels*: {channels}\n*Reminders*: {leads or 'none'} before each handover"),
     ]
     if ctx.is_admin:
+        failed = deliveries.finished_deliveries(
+            session=session, team_id=group.team_id, limit=3, state=deliveries.FAILED
+        )
+        if failed:
+            lines = "\n".join(notices.describe(d, group) for d in failed)
+            blocks.append(_section(f"*:x: Failed deliveries*\n{lines}\nMore with `/gmg deliveries`."))
         blocks += [
             ActionsBlock(
                 elements=[

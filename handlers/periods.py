@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.response import UsageError
+from handlers.text import escape
 from storage.schedule import add_months
 
 WHEN_FORMS = (
@@ -64,7 +65,7 @@ def _span(text: str) -> Span | None:
 
 def _year_ok(span: Span, text: str) -> Span:
     if not 1900 <= span.first.year <= 2200:
-        raise UsageError(f"`{text}` is out of range: use years from 1900 to 2200.")
+        raise UsageError(f"`{escape(text)}` is out of range: use years from 1900 to 2200.")
     return span
 
 
@@ -74,7 +75,7 @@ def parse_when(text: str) -> Span | str:
         return RELATIVE[text.lower()]
     span = _span(text)
     if span is None:
-        raise UsageError(f"`{text}` is not a time I know. Use {WHEN_FORMS}.")
+        raise UsageError(f"`{escape(text)}` is not a time I know. Use {WHEN_FORMS}.")
     return _year_ok(span, text)
 
 
@@ -83,13 +84,13 @@ def parse_period(text: str) -> Span:
     if dots:
         first, last = _day(first_text.strip()), _day(last_text.strip())
         if first is None or last is None:
-            raise UsageError(f"`{text}` is not a period. Use {PERIOD_FORMS}.")
+            raise UsageError(f"`{escape(text)}` is not a period. Use {PERIOD_FORMS}.")
         if last < first:
-            raise UsageError(f"`{text}` ends before it begins: put the first day first.")
+            raise UsageError(f"`{escape(text)}` ends before it begins: put the first day first.")
         return _year_ok(Span(first, last, text), text)
     span = _span(text)
     if span is None or span.is_day:
-        raise UsageError(f"`{text}` is not a period. Use {PERIOD_FORMS}.")
+        raise UsageError(f"`{escape(text)}` is not a period. Use {PERIOD_FORMS}.")
     return _year_ok(span, text)
 
 

@@ -2,11 +2,12 @@
 
 from datetime import date, timedelta
 
+from handlers import notices
 from handlers.context import Context
 from handlers.periods import Span, parse_when
 from handlers.response import Response, UsageError
 from handlers.text import countdown, day, day_range, escape, instant
-from storage import queries
+from storage import deliveries, queries
 from storage.schedule import Slot, zone
 
 
@@ -294,4 +295,30 @@ def admins(ctx: Context, words: list[str]) -> Response:
         title=f"{ctx.short_name} admins",
         sections=[f"Added with `/gmg admin add`: {names}."],
         footer="Slack workspace admins and owners, and the operator's GMG_ADMINS, are admins too.",
+    )
+
+
+def deliveries_report(ctx: Context, words: list[str]) -> Response:
+    """For admins: what is pending next, what failed and why, and what was sent lately."""
+    count = _count(words, 10, 50, "a number of deliveries")
+    counts = deliveries.count_by_state(session=ctx.session, team_id=ctx.team_id)
+    parts = {
+        "Pending next": deliveries.pending_deliveries(session=ctx.session, team_id=ctx.team_id, limit=count),
+        "Failed": deliveries.finished_deliveries(
+            session=ctx.session, team_id=ctx.team_id, limit=count, state=deliveries.FAILED
+        ),
+        "Lately finished": deliveries.finished_deliveries(
+            session=ctx.session, team_id=ctx.team_id, limit=count
+        ),
+    }
+    sections = [
+        f"*{title}*\n" + "\n".join(notices.describe(d, ctx.group) for d in rows)
+        for title, rows in parts.items()
+        if rows
+    ]
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing planned yet"
+    return Response(
+        title="Deliveries",
+        sections=[f"In all: {summary}.", *sections],
+        footer="Reminders are planned for the next handovers and re-planned after every change.",
     )

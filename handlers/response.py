@@ -51,7 +51,8 @@ class Response:
 def to_plain(mrkdwn: str) -> str:
     """mrkdwn as a terminal shows it: bold and italic markers and escapes taken out."""
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", mrkdwn)
-    return unescape_entities(re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text))
+    text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
+    return unescape_entities(re.sub(r"(?m)^>", "  ", text))
 
 
 def _clip(text: str, limit: int) -> str:

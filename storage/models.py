@@ -35,6 +35,8 @@ class GroupBase(SQLModel):
     timezone: str = Field(default="UTC", max_length=64)
     term_months: int = 6
     handover_time: str = Field(default="00:00", max_length=5)
+    # The channel whose topic shows the current chair and theme, set at each handover.
+    topic_channel: str | None = Field(default=None, max_length=32)
 
 
 class Group(GroupBase, table=True):
@@ -104,3 +106,33 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=4000)
     before: Any = Field(default=None, sa_column=Column(JSON))
     after: Any = Field(default=None, sa_column=Column(JSON))
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one target, planned ahead; the database decides who sends it, and when.
+
+    `key` is the delivery's stable identity within the workspace (kind, handover or event, lead time,
+    target), so planning the same thing twice finds the same row instead of adding another."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    target: str = Field(max_length=32)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Past this instant the message is no longer useful: it is skipped, not sent late.
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    state: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    claimed_by: str = Field(default="", max_length=64)
+    text: str = Field(default="", max_length=12000)
+    blocks: Any = Field(default=None, sa_column=Column(JSON))
+    ts: str = Field(default="", max_length=32)
+    reason: str = Field(default="", max_length=500)
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -177,25 +177,15 @@ def is_listed_admin(*, session: Session, team_id: str, user_id: str) -> bool:
 
 
 def add_audit_entry(
-    *,
-    session: Session,
-    team_id: str,
-    at: datetime,
-    user_id: str,
-    action: str,
-    before: Any,
-    after: Any,
-) -> None:
-    session.add(
-        AuditEntry(
-            team_id=team_id,
-            at=at,
-            user_id=user_id,
-            action=action[:4000],
-            before=before,
-            after=after,
-        )
+    *, session: Session, team_id: str, at: datetime, user_id: str, action: str, before: Any, after: Any
+) -> int:
+    entry = AuditEntry(
+        team_id=team_id, at=at, user_id=user_id, action=action[:4000], before=before, after=after
     )
+    session.add(entry)
+    session.flush()
+    assert entry.id is not None
+    return entry.id
 
 
 def list_audit_entries(*, session: Session, team_id: str, limit: int) -> Sequence[AuditEntry]:

@@ -101,8 +101,10 @@ class Schedule:
         """Where projected terms begin, and the rotation index of the chair before them."""
         last = self.last_decided()
         if last is not None:
-            indexes = [self.rotation.index(c) for c in last.chairs if c in self.rotation]
-            return last.last_day + timedelta(days=1), max(indexes, default=-1)
+            indexes = {self.rotation.index(c) for c in last.chairs if c in self.rotation}
+            # Co-chairs next to each other in the circular order: go on after the last of them.
+            ends = {i for i in indexes if (i + 1) % len(self.rotation) not in indexes}
+            return last.last_day + timedelta(days=1), max(ends or indexes, default=-1)
         months = self.group.term_months
         start = date(today.year, 1, 1)
         return add_months(start, (today.month - 1) // months * months), -1
@@ -167,10 +169,11 @@ class Schedule:
         ]
         if not self.rotation:
             return slots
-        day = slots[-1].last_day if slots else first - timedelta(days=1)
-        for slot in self.slots_after(day, 24, today):
-            if slot.first_day > last:
-                break
-            if slot.projected and slot.last_day >= first:
-                slots.append(slot)
+        origin, before = self._projection_origin(today)
+        if last < origin:
+            return slots
+        k = self._projected_index(origin, max(first, origin))
+        while (slot := self._projected(origin, before, k)).first_day <= last:
+            slots.append(slot)
+            k += 1
         return slots

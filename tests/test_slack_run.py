@@ -31,8 +31,12 @@ def bot_env(database_url: str, **extra: str) -> dict[str, str]:
 @contextmanager
 def running(env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield process
@@ -57,14 +61,22 @@ def test_run_serves_http(database_url: str, tmp_path: Path) -> None:
     port = free_port()
     with FakeSlack() as slack:
         slack.add_user(MEMBER)
-        env = bot_env(database_url, SLACK_BOT_TOKEN=slack.bot_token, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                      SLACK_API_BASE_URL=slack.base_url, PORT=str(port))
+        env = bot_env(
+            database_url,
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_BASE_URL=slack.base_url,
+            PORT=str(port),
+        )
         with running(env, tmp_path) as process:
             wait_healthy(port, process)
             body = slash_command_body("chair 2011-03-15", user_id=MEMBER, response_url=slack.response_url)
-            status, _, answer = post_signed(f"http://127.0.0.1:{port}/slack/events", body,
-                                            secret=SIGNING_SECRET,
-                                            content_type="application/x-www-form-urlencoded")
+            status, _, answer = post_signed(
+                f"http://127.0.0.1:{port}/slack/events",
+                body,
+                secret=SIGNING_SECRET,
+                content_type="application/x-www-form-urlencoded",
+            )
             assert status == 200 and "UNICEF" in answer
             process.terminate()
             output = process.communicate(timeout=10)[0]
@@ -76,8 +88,13 @@ def test_run_serves_http(database_url: str, tmp_path: Path) -> None:
 def test_run_serves_socket_mode_and_healthz(database_url: str, tmp_path: Path) -> None:
     port = free_port()
     with FakeSlack() as slack:
-        env = bot_env(database_url, SLACK_BOT_TOKEN=slack.bot_token, SLACK_APP_TOKEN=slack.app_token,
-                      SLACK_API_BASE_URL=slack.base_url, PORT=str(port))
+        env = bot_env(
+            database_url,
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_APP_TOKEN=slack.app_token,
+            SLACK_API_BASE_URL=slack.base_url,
+            PORT=str(port),
+        )
         with running(env, tmp_path) as process:
             wait_healthy(port, process)
             slack.socket_wait_connected(timeout=15)
@@ -90,8 +107,14 @@ def test_run_serves_socket_mode_and_healthz(database_url: str, tmp_path: Path) -
 
 
 def start_up_error(env: dict[str, str], tmp_path: Path) -> str:
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, text=True,
-                            capture_output=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     # Log lines may come before it; the error itself is one line.
@@ -113,17 +136,31 @@ def test_start_with_malformed_database_url_names_it(tmp_path: Path) -> None:
 
 def test_start_with_a_refused_token_names_it(database_url: str, tmp_path: Path) -> None:
     with FakeSlack() as slack:
-        env = bot_env(database_url, SLACK_BOT_TOKEN="xoxb-wrong", SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                      SLACK_API_BASE_URL=slack.base_url)
+        env = bot_env(
+            database_url,
+            SLACK_BOT_TOKEN="xoxb-wrong",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_BASE_URL=slack.base_url,
+        )
         line = start_up_error(env, tmp_path)
     assert "Slack refused SLACK_BOT_TOKEN" in line and "xoxb-wrong" not in line
 
 
 def test_manifest_in_the_repository_is_what_the_command_prints(tmp_path: Path) -> None:
-    printed = subprocess.run([sys.executable, "-m", "bot", "manifest", "--socket"], capture_output=True,
-                             text=True, check=True, cwd=tmp_path).stdout
+    printed = subprocess.run(
+        [sys.executable, "-m", "bot", "manifest", "--socket"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
     assert printed == (ROOT / "manifest.yml").read_text()
-    http = subprocess.run([sys.executable, "-m", "bot", "manifest", "--url", "https://gmg.example.org/"],
-                          capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    http = subprocess.run(
+        [sys.executable, "-m", "bot", "manifest", "--url", "https://gmg.example.org/"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
     assert "request_url: https://gmg.example.org/slack/events" in http
     assert "socket_mode_enabled: false" in http and "should_escape: true" in http

@@ -1,0 +1,215 @@
+"""Delivery rows: planned, claimed under a lease, finished once. Every delivery query lives here."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, case, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from storage.models import Delivery
+
+PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+REPLANNED = "the plan changed before it was due"
+# Kinds planned from the schedule (re-planned on every change), and kinds recorded for one event.
+PLANNED_KINDS = ("reminder", "announcement", "topic")
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    kind: str
+    target: str
+    due_at: datetime
+    expires_at: datetime
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Inserts rows whose key is new; another process planning the same ones at once is fine."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["team_id", "key"]))
+
+
+def _row(team_id: str, p: Planned) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "key": p.key,
+        "kind": p.kind,
+        "target": p.target,
+        "due_at": p.due_at,
+        "expires_at": p.expires_at,
+        "next_attempt_at": p.due_at,
+        "text": p.text,
+        "blocks": p.blocks,
+        "state": PENDING,
+        "attempts": 0,
+        "claimed_by": "",
+        "ts": "",
+        "reason": "",
+    }
+
+
+def record_events(*, session: Session, team_id: str, planned: Sequence[Planned]) -> None:
+    _insert_ignoring_duplicates(session, [_row(team_id, p) for p in planned])
+
+
+def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], now: datetime) -> None:
+    """Makes the workspace's future planned deliveries exactly `planned`: new ones added, changed ones
+    updated, and those whose handover, lead time or target is gone skipped with the reason."""
+    wanted = {p.key: p for p in planned}
+    future = session.exec(
+        select(Delivery).where(
+            col(Delivery.team_id) == team_id,
+            col(Delivery.kind).in_(PLANNED_KINDS),
+            or_(col(Delivery.due_at) > now, col(Delivery.key).in_(list(wanted))),
+        )
+    ).all()
+    known = {d.key: d for d in future}
+    for delivery in future:
+        plan = wanted.get(delivery.key)
+        revivable = delivery.state == PENDING or (delivery.state == SKIPPED and delivery.reason == REPLANNED)
+        if plan is None:
+            if delivery.state == PENDING and delivery.due_at > now:
+                delivery.state, delivery.reason, delivery.finished_at = SKIPPED, REPLANNED, now
+                session.add(delivery)
+        elif revivable and (delivery.state == PENDING or plan.due_at > now):
+            delivery.state, delivery.reason, delivery.finished_at = PENDING, "", None
+            delivery.due_at, delivery.expires_at = plan.due_at, plan.expires_at
+            delivery.text, delivery.blocks = plan.text, plan.blocks
+            if delivery.lease_until is None:
+                delivery.next_attempt_at = (
+                    max(plan.due_at, delivery.next_attempt_at) if delivery.attempts else plan.due_at
+                )
+            session.add(delivery)
+    _insert_ignoring_duplicates(
+        session, [_row(team_id, p) for key, p in wanted.items() if key not in known and p.due_at > now]
+    )
+
+
+def claim_due(
+    *, session: Session, now: datetime, worker: str, lease: timedelta, limit: int
+) -> list[Delivery]:
+    """Takes up to `limit` due deliveries for `worker` in one statement; a row leased by another worker
+    (or locked by one, on PostgreSQL) is passed over, so each is claimed by one process at a time."""
+    due = (
+        select(Delivery.id)
+        .where(
+            col(Delivery.state) == PENDING,
+            col(Delivery.next_attempt_at) <= now,
+            or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+        )
+        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(due.scalar_subquery()),
+            or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+        )
+        .values(lease_until=now + lease, claimed_by=worker, attempts=col(Delivery.attempts) + 1)
+        .returning(col(Delivery.id))
+    ).all()
+    session.commit()
+    ids = [row[0] for row in claimed]
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(Delivery).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.next_attempt_at))
+        ).all()
+    )
+
+
+def finish(
+    *,
+    session: Session,
+    delivery: Delivery,
+    worker: str,
+    state: str,
+    now: datetime,
+    ts: str = "",
+    reason: str = "",
+) -> bool:
+    """Records the outcome, if `worker` still holds the lease."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(
+            col(Delivery.id) == delivery.id,
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.state) == PENDING,
+        )
+        .values(state=state, ts=ts, reason=reason[:500], finished_at=now, lease_until=None)
+    )
+    session.commit()
+    return bool(result.rowcount)
+
+
+def retry_later(*, session: Session, delivery: Delivery, worker: str, at: datetime, reason: str) -> None:
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id) == delivery.id,
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.state) == PENDING,
+        )
+        .values(next_attempt_at=at, lease_until=None, reason=reason[:500])
+    )
+    session.commit()
+
+
+def next_due_at(*, session: Session) -> datetime | None:
+    """When the next pending delivery may be claimed (after its lease, if another worker holds it)."""
+    ready = case(
+        (col(Delivery.lease_until) > col(Delivery.next_attempt_at), col(Delivery.lease_until)),
+        else_=col(Delivery.next_attempt_at),
+    )
+    value = session.exec(select(func.min(ready)).where(col(Delivery.state) == PENDING)).one()
+    return value if value is None or isinstance(value, datetime) else None
+
+
+def skip_pending_to(*, session: Session, team_id: str, target: str, reason: str, now: datetime) -> int:
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(
+            col(Delivery.team_id) == team_id, col(Delivery.target) == target, col(Delivery.state) == PENDING
+        )
+        .values(state=SKIPPED, reason=reason[:500], finished_at=now, lease_until=None)
+    )
+    return int(result.rowcount)
+
+
+def pending_deliveries(*, session: Session, team_id: str, limit: int) -> Sequence[Delivery]:
+    return session.exec(
+        select(Delivery)
+        .where(col(Delivery.team_id) == team_id, col(Delivery.state) == PENDING)
+        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+        .limit(limit)
+    ).all()
+
+
+def finished_deliveries(
+    *, session: Session, team_id: str, limit: int, state: str | None = None
+) -> Sequence[Delivery]:
+    query = select(Delivery).where(col(Delivery.team_id) == team_id, Delivery.state != PENDING)
+    if state is not None:
+        query = query.where(col(Delivery.state) == state)
+    return session.exec(
+        query.order_by(col(Delivery.finished_at).desc(), col(Delivery.id).desc()).limit(limit)
+    ).all()
+
+
+def count_by_state(*, session: Session, team_id: str) -> dict[str, int]:
+    rows = session.exec(
+        select(Delivery.state, func.count()).where(col(Delivery.team_id) == team_id).group_by(Delivery.state)
+    ).all()
+    return {state: count for state, count in rows}

@@ -114,9 +114,9 @@ class Dispatcher:
             return
         except SlackApiError as exc:
             code = error_code(exc)
+            self._fail(session, delivery, code)
             if code in CHANNEL_GONE and delivery.target.startswith(("C", "G")):
                 self._end_subscriptions(session, delivery, code)
-            self._fail(session, delivery, code)
             return
         self._finish(session, delivery, SENT, ts=ts)
 

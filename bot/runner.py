@@ -12,6 +12,7 @@ from bot.dispatcher import Dispatcher
 from bot.scheduler import DeliveryClock
 from bot.server import Routes, make_server
 from bot.settings import SettingError, Settings
+from bot.slack_client import make_web_client
 
 log = logging.getLogger("gmg")
 
@@ -25,7 +26,10 @@ def serve(settings: Settings, engine: Engine) -> None:
         raise SettingError(
             f"Slack refused SLACK_BOT_TOKEN ({exc}). Get a valid one from the app's OAuth & Permissions page."
         ) from exc
-    clock = DeliveryClock(Dispatcher(engine=engine, client=services.client, operators=settings.admin_ids))
+    delivery_client = make_web_client(
+        token=settings.slack_bot_token, base_url=settings.slack_api_base_url, retry_server_errors=False
+    )
+    clock = DeliveryClock(Dispatcher(engine=engine, client=delivery_client, operators=settings.admin_ids))
     services.wake_dispatcher = clock.wake
     clock.start()
     if settings.socket_mode:

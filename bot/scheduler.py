@@ -41,7 +41,8 @@ class DeliveryClock:
         self.scheduler.start()
 
     def stop(self) -> None:
-        self.scheduler.shutdown(wait=True)
+        # Not waiting: a dispatch under way finishes on its own thread (its claims hold the leases).
+        self.scheduler.shutdown(wait=False)
 
     def wake(self, at: datetime | None = None) -> None:
         """Runs the dispatcher at `at` (default: now) unless it is due to run sooner anyway."""

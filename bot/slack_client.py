@@ -2,6 +2,7 @@
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -24,18 +25,17 @@ CHANNEL_GONE = frozenset(
 NOT_IN_CHANNEL = "not_in_channel"
 
 
-def make_web_client(*, token: str, base_url: str) -> WebClient:
-    """Retries connection errors, 429 (after Retry-After) and 5xx, a bounded number of times."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+def make_web_client(*, token: str, base_url: str, retry_server_errors: bool = True) -> WebClient:
+    """Retries connection errors, 429 (after Retry-After) and, unless told not to, 5xx, a bounded
+    number of times. The dispatcher turns 5xx retries off: it retries durably, with backoff, from the
+    database, without holding up the deliveries behind it."""
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=2),
+    ]
+    if retry_server_errors:
+        handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=handlers)
 
 
 def error_code(exc: SlackApiError) -> str:

@@ -90,7 +90,7 @@ def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], 
                 )
             session.add(delivery)
     _insert_ignoring_duplicates(
-        session, [_row(team_id, p) for key, p in wanted.items() if key not in known and p.due_at > now]
+        session, [_row(team_id, p) for key, p in wanted.items() if key not in known and p.due_at >= now]
     )
 
 

@@ -17,6 +17,11 @@ from storage.durations import DurationError, format_duration, parse_duration
 from storage.matching import resolve_member
 from storage.models import Admin, Group, Member, Subscription, Term
 
+try:  # libyaml's parser when PyYAML has it: the built-in data is read for every new workspace
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:
+    from yaml import SafeLoader  # type: ignore[assignment]
+
 BUILT_IN = Path(__file__).parent / "gmg.yaml"
 DEFAULT_LEADS = ["30d", "7d", "1d"]
 SUBSCRIPTION_KINDS = ("reminders", "themes")
@@ -124,9 +129,20 @@ def check_clock(value: str) -> str:
 # Reading
 
 
+class _Loader(SafeLoader):
+    """Safe YAML that leaves dates as text: validation then names the record of a day like 2011-02-30."""
+
+
+def _as_text(loader: SafeLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+
+
 def parse_document(text: str) -> Document:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
     if not isinstance(raw, dict):
@@ -168,8 +184,7 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     group = queries.get_group(session=session, team_id=team_id)
     members = {} if replace else {m.code: m for m in queries.list_members(session=session, team_id=team_id)}
     terms = {} if replace else {t.first_day: t for t in queries.list_terms(session=session, team_id=team_id)}
-    incoming_members = _merge_members(members, doc.members, team_id)
-    pool = list(members.values())
+    pool = _member_pool(members, doc.members)
     new_terms = [_term_from(t, pool, team_id, i) for i, t in enumerate(doc.terms)]
     for term in new_terms:
         terms[term.first_day] = term
@@ -178,6 +193,8 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     if doc.rotation is not None:
         rotation = [_known_code(pool, code, f"rotation: {code!r}") for code in doc.rotation]
 
+    # Everything is checked: from here on, write.
+    incoming_members = _merge_members(members, doc.members, team_id)
     if group is None:
         group = Group(team_id=team_id, **doc.group.model_dump())
     else:
@@ -219,6 +236,15 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     session.flush()
 
 
+def _member_pool(members: dict[str, Member], docs: list[MemberDoc]) -> list[MemberDoc]:
+    """The members' codes and aliases as the import leaves them, without touching stored ones."""
+    pool = {code: MemberDoc.model_construct(code=code, aliases=m.aliases) for code, m in members.items()}
+    for doc in docs:
+        if doc.code not in pool or "aliases" in doc.model_fields_set:
+            pool[doc.code] = doc
+    return list(pool.values())
+
+
 def _merge_members(members: dict[str, Member], docs: list[MemberDoc], team_id: str) -> list[Member]:
     changed = []
     for doc in docs:
@@ -232,7 +258,7 @@ def _merge_members(members: dict[str, Member], docs: list[MemberDoc], team_id: s
     return changed
 
 
-def _known_code(members: list[Member], text: str, where: str) -> str:
+def _known_code(members: list[MemberDoc], text: str, where: str) -> str:
     member = resolve_member(members, text)
     if member is None:
         known = ", ".join(sorted(m.code for m in members)) or "none yet"
@@ -240,7 +266,7 @@ def _known_code(members: list[Member], text: str, where: str) -> str:
     return member.code
 
 
-def _term_from(doc: TermDoc, members: list[Member], team_id: str, index: int) -> Term:
+def _term_from(doc: TermDoc, members: list[MemberDoc], team_id: str, index: int) -> Term:
     where = f"terms[{index}] ({doc.first_day})"
     if doc.last_day < doc.first_day:
         raise ImportError_(f"{where}: last_day {doc.last_day} is before first_day")

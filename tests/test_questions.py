@@ -532,7 +532,7 @@ def test_projection_continues_after_the_co_chairs(ask: Asker) -> None:
     assert "*UNDP*" in ask("chair 2022-01-01").text
     now = ask("chair", now=at(2019, 3, 1))
     assert "*UNDP* (UN Development Programme) chairs the GMG: 1 Jan to 31 Dec 2019." in now.text
-    assert "Next: *FAO* and *IOM* from 1 Jan 2018" not in now.text
+    assert "Next: *UNFPA* from 1 Jan 2020. _(projected from the rotation)_" in now.text
 
 
 def test_projection_after_co_chairs_at_the_end_and_start_of_the_order(ask: Asker) -> None:
@@ -560,7 +560,8 @@ def test_projection_follows_a_newly_decided_term(ask: Asker) -> None:
     response = ask("chair 2020")
     assert "*UNFPA* (UN Population Fund) will chair the GMG: 1 Jan to 31 Dec 2020." in response.text
     assert "_(projected from the rotation)_" in response.text
-    assert "*UNDP* (UN Development Programme) will chair the GMG: 1 Jan to 31 Dec 2019.\n" in ask("chair 2019").text
+    decided = ask("chair 2019").text
+    assert "*UNDP* (UN Development Programme) will chair the GMG: 1 Jan to 31 Dec 2019.\n" in decided
 
 
 def test_projection_uses_the_term_length(ask: Asker) -> None:
@@ -607,3 +608,16 @@ def test_questions_change_nothing(ask: Asker, session: Session) -> None:
     for question in ["chair", "next", "theme", "schedule", "history", "members", "rotation", "help"]:
         assert ask(question, user=MEMBER, admin=False).changed is False
     assert queries.count_audit_entries(session=session, team_id="T1") == count
+
+
+@pytest.mark.xfail(
+    reason="with no decided term, projection starts at the term-length block holding today, so the "
+    "projected chairs move as time passes: the chair announced as next never takes over",
+    strict=True,
+)
+def test_projection_without_decided_terms_keeps_its_word(session: Session, empty_group: Group) -> None:
+    ask = Asker(session, empty_group)
+    for command in ["member add AAA Agency A", "member add BBB Agency B", "rotation set AAA, BBB"]:
+        assert ask(command).ok
+    assert "*BBB* (Agency B) takes over from *AAA* on 1 Jul 2011" in ask("next").text
+    assert "*BBB* (Agency B) chairs" in ask("chair", now=at(2011, 8, 1)).text

@@ -141,20 +141,21 @@ class Dispatcher:
         try:
             if delivery.kind == "topic":
                 self.client.conversations_setTopic(channel=delivery.target, topic=delivery.text)
-                return ""
-            response = self.client.chat_postMessage(
-                channel=delivery.target,
-                text=delivery.text,
-                blocks=delivery.blocks or None,
-                unfurl_links=False,
-            )
-            return str(response.get("ts", ""))
+                ts = ""
+            else:
+                response = self.client.chat_postMessage(
+                    channel=delivery.target,
+                    text=delivery.text,
+                    blocks=delivery.blocks or None,
+                    unfurl_links=False,
+                )
+                ts = str(response.get("ts", ""))
         except SlackApiError:
             raise
         except (SlackClientError, OSError) as exc:
             raise self._backoff(delivery, f"connection error ({type(exc).__name__})") from exc
-        finally:
-            self._last_post[delivery.target] = time.monotonic()
+        self._last_post[delivery.target] = time.monotonic()
+        return ts
 
     def _retry_or_raise(self, exc: SlackApiError, delivery: Delivery) -> Exception:
         status = exc.response.status_code

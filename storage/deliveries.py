@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, case, func, or_, update
+from sqlalchemy import CursorResult, bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -130,6 +130,31 @@ def claim_due(
     )
 
 
+# Built once: the dispatcher runs these for every delivery, and building them costs more than running them.
+_TABLE = Delivery.__table__  # type: ignore[attr-defined]
+_HELD = (
+    (_TABLE.c.id == bindparam("delivery_id"))
+    & (_TABLE.c.claimed_by == bindparam("worker"))
+    & (_TABLE.c.state == PENDING)
+)
+_FINISH = (
+    _TABLE.update()
+    .where(_HELD)
+    .values(
+        state=bindparam("new_state"),
+        ts=bindparam("new_ts"),
+        reason=bindparam("new_reason"),
+        finished_at=bindparam("now"),
+        lease_until=None,
+    )
+)
+_RETRY = (
+    _TABLE.update()
+    .where(_HELD)
+    .values(next_attempt_at=bindparam("at"), lease_until=None, reason=bindparam("new_reason"))
+)
+
+
 def finish(
     *,
     session: Session,
@@ -141,28 +166,24 @@ def finish(
     reason: str = "",
 ) -> bool:
     """Records the outcome, if `worker` still holds the lease."""
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        update(Delivery)
-        .where(
-            col(Delivery.id) == delivery.id,
-            col(Delivery.claimed_by) == worker,
-            col(Delivery.state) == PENDING,
-        )
-        .values(state=state, ts=ts, reason=reason[:500], finished_at=now, lease_until=None)
+    result = session.connection().execute(
+        _FINISH,
+        {
+            "delivery_id": delivery.id,
+            "worker": worker,
+            "new_state": state,
+            "new_ts": ts,
+            "new_reason": reason[:500],
+            "now": now,
+        },
     )
     session.commit()
     return bool(result.rowcount)
 
 
 def retry_later(*, session: Session, delivery: Delivery, worker: str, at: datetime, reason: str) -> None:
-    session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.id) == delivery.id,
-            col(Delivery.claimed_by) == worker,
-            col(Delivery.state) == PENDING,
-        )
-        .values(next_attempt_at=at, lease_until=None, reason=reason[:500])
+    session.connection().execute(
+        _RETRY, {"delivery_id": delivery.id, "worker": worker, "at": at, "new_reason": reason[:500]}
     )
     session.commit()
 

@@ -542,6 +542,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         parts = urlsplit(self.path)
+        if parts.path == "/_calls":
+            # For a fake run in its own process (benchmarks): what it received, with monotonic times,
+            # which are comparable across processes on one machine.
+            calls = [{"method": c.method, "body": c.body, "at": c.at} for c in self.server.fake.calls]
+            data = json.dumps(calls).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         headers = {k.lower(): v for k, v in self.headers.items()}
         fake = self.server.fake
@@ -681,3 +692,17 @@ def post_signed(
     except urllib.error.HTTPError as error:
         with error:
             return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode()
+
+
+def main() -> None:
+    """`python -m tests.fakeslack [RATE_PER_CHANNEL]`: serve until killed; prints the base URL first."""
+    import sys
+
+    rate = float(sys.argv[1]) if len(sys.argv) > 1 else None
+    with FakeSlack(rate_limit_per_channel=rate) as fake:
+        print(fake.base_url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

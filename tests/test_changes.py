@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from handlers import Response
 from storage import queries
-from storage.models import AuditEntry, Group, Term
+from storage.models import AuditEntry, Term
 from storage.transfer import export_document, import_document, parse_document
 from tests.conftest import ADMIN, MEMBER, NOW, Asker
 
@@ -471,9 +471,7 @@ SETTINGS = {"timezone": "Europe/Zurich", "handover_time": "00:00", "term_months"
         ("SETTINGS HANDOVER 23:59", {"handover_time": "23:59"}, "handover at 23:59"),
     ],
 )
-def test_settings(
-    ask: Asker, session: Session, group: Group, command: str, changed: dict[str, Any], shown: str
-) -> None:
+def test_settings(ask: Asker, session: Session, command: str, changed: dict[str, Any], shown: str) -> None:
     count = audit_count(session)
     response = ask(command)
     assert response.ok and response.changed

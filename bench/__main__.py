@@ -90,7 +90,7 @@ def alternate(urls: dict[str, str], *, rounds: int, seconds: float) -> dict[str,
     """Runs the same signed load against each URL in turn, `rounds` times, and averages the rounds."""
     body = slash_command_body(COMMAND, team_id=BENCH_TEAM, user_id="UBENCH01")
     results: dict[str, list[LoadResult]] = {name: [] for name in urls}
-    for name, url in urls.items():  # warm-up: caches, connection pools, the first users.info
+    for url in urls.values():  # warm-up: caches, connection pools, the first users.info
         run_load(url + "/slack/events", body, connections=CONNECTIONS, seconds=1)
     for _ in range(rounds):
         for name, url in urls.items():

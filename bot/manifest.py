@@ -6,7 +6,9 @@ import yaml
 
 from bot.server import SLACK_PATH
 
-BOT_SCOPES = ["commands", "chat:write", "users:read"]
+# commands: /gmg; chat:write: answers, reminders and direct messages; users:read: who is a workspace
+# admin; channels:join: join a public channel before posting; channels:manage: set its topic.
+BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "channels:manage"]
 BOT_EVENTS = ["app_home_opened"]
 
 

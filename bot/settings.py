@@ -69,7 +69,8 @@ def load_settings() -> Settings:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
         where = f" Get it from {WHERE[name]}." if name in WHERE else ""
-        raise SettingError(f"{name} is not valid: {error['msg']}.{where}") from exc
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingError(f"{name} is not valid: {message}.{where}") from exc
 
 
 def check_slack_settings(settings: Settings) -> None:

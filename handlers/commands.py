@@ -84,7 +84,7 @@ SUBCOMMANDS = {
     **CHANGE_AFTER,
     "term": "set clear",
     "member": "add remove",
-    "settings": "timezone handover term-months",
+    "settings": "timezone handover term-months topic",
 }
 KNOWN = [
     *QUESTIONS,

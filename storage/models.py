@@ -40,7 +40,11 @@ class GroupBase(SQLModel):
 
 
 class Group(GroupBase, table=True):
+    # The feed is fetched by its key alone, so the key is unique and indexed.
+    __table_args__ = (Index("ix_group_calendar_key", "calendar_key", unique=True),)
     team_id: str = Field(primary_key=True, max_length=32)
+    # The secret in the calendar feed's URL; made when first needed, never exported.
+    calendar_key: str | None = Field(default=None, max_length=64)
 
 
 class MemberBase(SQLModel):

@@ -1,10 +1,11 @@
 """Every query of gmg-bot. Keyword-only functions, each scoped by workspace (`team_id`)."""
 
+import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -36,10 +37,48 @@ def list_team_ids(*, session: Session) -> list[str]:
     return list(session.exec(select(Group.team_id).order_by(Group.team_id)))
 
 
+class SeveralWorkspaces(ValueError):
+    """No workspace was named and the database serves more than one; the message lists them."""
+
+
+def chosen_team_id(*, session: Session, team_id: str) -> str | None:
+    """The workspace meant: `team_id` when given, else the only one in the database, else None;
+    SeveralWorkspaces when there are several and none was named."""
+    if team_id:
+        return team_id
+    teams = list_team_ids(session=session)
+    if len(teams) > 1:
+        raise SeveralWorkspaces(", ".join(teams))
+    return teams[0] if teams else None
+
+
 def delete_group_data(*, session: Session, team_id: str) -> None:
     """Removes everything of a workspace but its audit log and its group row."""
     for table in TEAM_TABLES:
         session.execute(delete(table).where(table.team_id == team_id))
+
+
+# The calendar feed's key
+
+
+def calendar_key(*, session: Session, team_id: str, renew: bool = False) -> str:
+    """The workspace's calendar key, made on first use (or anew with `renew`); the caller commits.
+
+    Made by a conditional update, so that two requests that both find no key agree on one."""
+    condition = [col(Group.team_id) == team_id]
+    if not renew:
+        condition.append(col(Group.calendar_key).is_(None))
+    session.execute(update(Group).where(*condition).values(calendar_key=secrets.token_urlsafe(24)))
+    key = session.exec(select(Group.calendar_key).where(Group.team_id == team_id)).first()
+    if key is None:
+        raise LookupError(f"workspace {team_id} has no group")
+    return key
+
+
+def team_for_calendar_key(*, session: Session, key: str) -> str | None:
+    if not key:
+        return None
+    return session.exec(select(Group.team_id).where(Group.calendar_key == key)).first()
 
 
 # Members

@@ -43,6 +43,9 @@ class Slot:
         return self.first_day <= day <= self.last_day
 
 
+PROJECTION_EPOCH = date(2000, 1, 1)
+
+
 def zone(group: Group) -> ZoneInfo:
     return ZoneInfo(group.timezone)
 
@@ -105,9 +108,9 @@ class Schedule:
             # Co-chairs next to each other in the circular order: go on after the last of them.
             ends = {i for i in indexes if (i + 1) % len(self.rotation) not in indexes}
             return last.last_day + timedelta(days=1), max(ends or indexes, default=-1)
-        months = self.group.term_months
-        start = date(today.year, 1, 1)
-        return add_months(start, (today.month - 1) // months * months), -1
+        # Nothing decided: terms follow one another from a fixed date, so that the projection stays the
+        # same as time passes and the chair announced as next is the one who takes over.
+        return PROJECTION_EPOCH, -1
 
     def _projected(self, origin: date, before: int, k: int) -> Slot:
         """The k-th projected term (k = 0 is the first)."""
@@ -154,6 +157,21 @@ class Schedule:
                 slots.append(self._projected(origin, before, k))
                 k += 1
         return slots
+
+    def timeline(self, today: date, coming: int) -> list[Slot]:
+        """Every decided term, then the projected term in office on `today` (if any) and `coming`
+        projected terms after it. Two queries, the terms and the rotation: for the calendar feed
+        and the public page, which show the whole record at once."""
+        terms = queries.list_terms(session=self.session, team_id=self.team_id)
+        # The last decided term is where projection begins: it is in the list already.
+        self._last = (terms[-1] if terms else None,)
+        slots = [Slot.of(t) for t in terms]
+        if not self.rotation:
+            return slots
+        origin, before = self._projection_origin(today)
+        k = 0 if today < origin else self._projected_index(origin, today)
+        count = coming + (1 if self._projected(origin, before, k).covers(today) else 0)
+        return slots + [self._projected(origin, before, k + i) for i in range(count)]
 
     def slot_before(self, day: date) -> Slot | None:
         """The last decided term that ended before `day`."""

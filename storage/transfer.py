@@ -43,6 +43,7 @@ class GroupDoc(_Strict):
     timezone: str = "UTC"
     term_months: int = Field(default=6, ge=1, le=24)
     handover_time: str = "00:00"
+    topic_channel: str | None = Field(default=None, pattern=CHANNEL_ID)
 
     @field_validator("timezone")
     @classmethod

@@ -610,11 +610,6 @@ def test_questions_change_nothing(ask: Asker, session: Session) -> None:
     assert queries.count_audit_entries(session=session, team_id="T1") == count
 
 
-@pytest.mark.xfail(
-    reason="with no decided term, projection starts at the term-length block holding today, so the "
-    "projected chairs move as time passes: the chair announced as next never takes over",
-    strict=True,
-)
 def test_projection_without_decided_terms_keeps_its_word(session: Session, empty_group: Group) -> None:
     ask = Asker(session, empty_group)
     for command in ["member add AAA Agency A", "member add BBB Agency B", "rotation set AAA, BBB"]:

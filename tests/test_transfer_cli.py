@@ -130,6 +130,7 @@ def test_replace_removes_what_the_document_does_not_hold(ask: Asker, session: Se
             "timezone": "UTC",
             "term_months": 6,
             "handover_time": "00:00",
+            "topic_channel": None,
         },
         "members": [
             {

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import changes, notices, questions
+from handlers import calendar, changes, notices, questions
 from handlers.context import Context
 from handlers.response import Response, UsageError
 from handlers.text import Token, escape, normalize_input, tokenize
@@ -42,6 +42,8 @@ ADMIN_HELP = [
     ("settings timezone ZONE | handover HH:MM | term-months N | topic #channel", "settings handover 09:00"),
     ("log [N]", "log 20"),
     ("deliveries [N]", "deliveries 20"),
+    ("calendar", "calendar"),
+    ("calendar new-key", "calendar new-key"),
 ]
 WHEN_NOTE = "WHEN: `today`, `next`, `previous`, `2011-03-15`, `2011-03`, `2011-H1`, `2011`."
 
@@ -85,6 +87,7 @@ SUBCOMMANDS = {
     "term": "set clear",
     "member": "add remove",
     "settings": "timezone handover term-months topic",
+    "calendar": "new-key",
 }
 KNOWN = [
     *QUESTIONS,
@@ -96,6 +99,7 @@ KNOWN = [
     "settings",
     "log",
     "deliveries",
+    "calendar",
 ]
 
 
@@ -108,6 +112,7 @@ def handle_command(
     is_admin: bool,
     now: datetime,
     channel_id: str | None = None,
+    public_base_url: str | None = None,
 ) -> Response:
     """Answers one /gmg command; a change is written whole or not at all."""
     command = normalize_input(text)
@@ -120,6 +125,7 @@ def handle_command(
         now=now,
         channel_id=channel_id,
         command=command,
+        public_base_url=public_base_url,
     )
     try:
         response = _dispatch(ctx, command)
@@ -161,7 +167,7 @@ def _dispatch(ctx: Context, command: str) -> Response:
         response = QUESTIONS[word](ctx, words)
         response.ephemeral = not share
         return response
-    if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries"):
+    if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries", "calendar"):
         return _change(ctx, word, command, rest)
     if word == "reminders":
         return changes.reminders(ctx, rest)
@@ -189,4 +195,15 @@ def _change(ctx: Context, word: str, command: str, rest: list[Token]) -> Respons
         return questions.deliveries_report(ctx, [t.value for t in rest])
     if word == "log":
         return changes.log(ctx, rest)
+    if word == "calendar":
+        return calendar.command(ctx, [t.value for t in rest])
     return CHANGES[word](ctx, text, rest)
+
+
+def is_question(text: str) -> bool:
+    """Whether the answer depends only on the group's data and the day: not on who asks, not a change."""
+    words = normalize_input(text).lower().split()
+    if not words or words[0] == "help":
+        return True
+    word, sub = words[0], words[1] if len(words) > 1 else ""
+    return word in QUESTIONS and not (word in CHANGE_AFTER and sub in CHANGE_AFTER[word].split())

@@ -45,6 +45,8 @@ class Group(GroupBase, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     # The secret in the calendar feed's URL; made when first needed, never exported.
     calendar_key: str | None = Field(default=None, max_length=64)
+    # Raised by every audited change: what was computed from the group's data stays valid while it holds.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MemberBase(SQLModel):

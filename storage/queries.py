@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, bindparam, delete, update
 from sqlmodel import Session, col, func, select
 
 from storage.models import (
@@ -31,6 +31,18 @@ TEAM_TABLES: tuple[type[Any], ...] = (
 
 def get_group(*, session: Session, team_id: str) -> Group | None:
     return session.get(Group, team_id)
+
+
+# Built once: read on every slash command, before anything else.
+_GROUP_CLOCK = select(Group.version, Group.timezone, Group.handover_time).where(
+    col(Group.team_id) == bindparam("team_id")
+)
+
+
+def group_clock(*, connection: Connection, team_id: str) -> tuple[int, str, str] | None:
+    """The group's data version, timezone and handover time, in one indexed read; None if no group."""
+    row = connection.execute(_GROUP_CLOCK, {"team_id": team_id}).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def list_team_ids(*, session: Session) -> list[str]:
@@ -218,10 +230,12 @@ def is_listed_admin(*, session: Session, team_id: str, user_id: str) -> bool:
 def add_audit_entry(
     *, session: Session, team_id: str, at: datetime, user_id: str, action: str, before: Any, after: Any
 ) -> int:
+    """Records a change and raises the group's version, so that cached answers are computed anew."""
     entry = AuditEntry(
         team_id=team_id, at=at, user_id=user_id, action=action[:4000], before=before, after=after
     )
     session.add(entry)
+    session.execute(update(Group).where(col(Group.team_id) == team_id).values(version=col(Group.version) + 1))
     session.flush()
     assert entry.id is not None
     return entry.id

@@ -61,8 +61,12 @@ def handover_instant(group: Group, day: date) -> datetime:
 
 def schedule_day(group: Group, now: datetime) -> date:
     """The day whose term is in office at `now`: before the handover time, still yesterday."""
-    local = now.astimezone(zone(group))
-    if local.time() < handover_clock(group):
+    return schedule_day_at(group.timezone, group.handover_time, now)
+
+
+def schedule_day_at(timezone: str, handover_time: str, now: datetime) -> date:
+    local = now.astimezone(ZoneInfo(timezone))
+    if local.time() < time.fromisoformat(handover_time):
         return local.date() - timedelta(days=1)
     return local.date()
 

@@ -2,9 +2,11 @@
 
 import json
 import time
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from handlers import handle_command
 from storage import queries
 from storage.transfer import dump_yaml, export_document
 from tests.conftest import ADMIN, MEMBER, OPERATOR, SIGNING_SECRET, RunningBot
@@ -187,3 +189,18 @@ def test_healthz(bot: RunningBot) -> None:
 
     with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
         assert response.status == 200 and response.read() == b"ok\n"
+
+
+def test_cached_answers_follow_changes_made_by_another_process(bot: RunningBot) -> None:
+    _, answer = bot.command("chair 2030-05-01")
+    assert "No chair is known" in texts(answer)
+    _, again = bot.command("chair 2030-05-01")
+    assert again == answer
+    # Another replica (or the CLI) decides the term: this process's cached answer must not survive it.
+    with Session(bot.services.engine) as session:
+        group = queries.get_group(session=session, team_id="T1")
+        assert group is not None
+        assert handle_command(session=session, group=group, text="term set 2030 IOM", user_id=ADMIN,
+                              is_admin=True, now=datetime.now(UTC)).ok
+    _, changed = bot.command("chair 2030-05-01")
+    assert "*IOM*" in texts(changed) and "No chair is known" not in texts(changed)

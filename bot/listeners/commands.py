@@ -2,11 +2,13 @@
 
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
+from bot.answer_cache import AnswerCache
 from bot.service import Services
 from handlers import Response
 from handlers.response import MAX_BLOCKS
@@ -39,34 +41,36 @@ def outcome(response: Response) -> str:
 
 
 def register(app: App, services: Services) -> None:
+    cache = AnswerCache(engine=services.engine)
+
     @app.command("/gmg")
     def gmg_command(ack: Ack, command: dict[str, Any]) -> None:
         started = time.perf_counter()
         text = command.get("text", "")
         word = text.split()[0].lower()[:20] if text.split() else "help"
+        team_id, user_id = command["team_id"], command["user_id"]
         try:
-            response = services.answer(
-                team_id=command["team_id"],
-                user_id=command["user_id"],
-                text=text,
-                channel_id=command.get("channel_id"),
-            )
+            key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC))
+            answer = cache.get(key) if key else None
+            result = "answered"
+            if answer is None:
+                response = services.answer(
+                    team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
+                )
+                answer, result = payload(response, text), outcome(response)
+                if key and result == "answered":
+                    cache.put(key, answer)
         except Exception:
-            log.exception(
-                "command=%s user=%s team=%s outcome=error",
-                word,
-                command.get("user_id"),
-                command.get("team_id"),
-            )
+            log.exception("command=%s user=%s team=%s outcome=error", word, user_id, team_id)
             ack(text=FAILURE, response_type="ephemeral")
             return
-        ack(**payload(response, text))
+        ack(**answer)
         log.info(
             "command=%s user=%s team=%s outcome=%s ms=%.1f",
             word,
-            command["user_id"],
-            command["team_id"],
-            outcome(response),
+            user_id,
+            team_id,
+            result,
             (time.perf_counter() - started) * 1000,
         )
 

@@ -200,7 +200,83 @@ def test_cached_answers_follow_changes_made_by_another_process(bot: RunningBot) 
     with Session(bot.services.engine) as session:
         group = queries.get_group(session=session, team_id="T1")
         assert group is not None
-        assert handle_command(session=session, group=group, text="term set 2030 IOM", user_id=ADMIN,
-                              is_admin=True, now=datetime.now(UTC)).ok
+        assert handle_command(
+            session=session,
+            group=group,
+            text="term set 2030 IOM",
+            user_id=ADMIN,
+            is_admin=True,
+            now=datetime.now(UTC),
+        ).ok
     _, changed = bot.command("chair 2030-05-01")
     assert "*IOM*" in texts(changed) and "No chair is known" not in texts(changed)
+
+
+def post_interaction(bot: RunningBot, payload: dict) -> tuple[int, str]:
+    status, _, body = post_signed(
+        bot.url + "/slack/events",
+        interactivity_body(payload),
+        secret=SIGNING_SECRET,
+        content_type="application/x-www-form-urlencoded",
+    )
+    return status, body
+
+
+def term_submission(user: str, period: str, chairs: list[str], theme: str) -> dict:
+    values = {
+        "period": {"value": {"type": "plain_text_input", "value": period}},
+        "chairs": {
+            "value": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": c, "text": {"type": "plain_text", "text": c}} for c in chairs],
+            }
+        },
+        "theme": {"value": {"type": "plain_text_input", "value": theme}},
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": "T1", "domain": "gmg"},
+        "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1",
+        "trigger_id": "1.2.3",
+        "view": {"id": "V1", "type": "modal", "callback_id": "gmg_term_modal", "state": {"values": values}},
+    }
+
+
+def test_admin_sets_a_term_from_the_app_home_modal(bot: RunningBot) -> None:
+    status, _ = post_interaction(
+        bot,
+        {
+            "type": "block_actions",
+            "team": {"id": "T1", "domain": "gmg"},
+            "user": {"id": ADMIN, "team_id": "T1"},
+            "api_app_id": "A1",
+            "trigger_id": "1.2.3",
+            "container": {"type": "view", "view_id": "V0"},
+            "actions": [
+                {"type": "button", "action_id": "gmg_open_term_modal", "block_id": "b", "action_ts": "1"}
+            ],
+        },
+    )
+    assert status == 200
+    opened = bot.slack.wait_for("views.open")[0].body
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert view["callback_id"] == "gmg_term_modal" and "UN Women" in json.dumps(view)
+
+    status, body = post_interaction(bot, term_submission(ADMIN, "2031", ["UN Women", "IOM"], "Care work"))
+    assert status == 200 and body == ""
+    _, answer = bot.command("chair 2031-02-01")
+    assert "*UN Women* and *IOM*" in texts(answer) and "Care work" in texts(answer)
+    assert bot.slack.wait_for("views.publish")[0].body["user_id"] == ADMIN
+
+
+def test_a_bad_modal_submission_keeps_the_modal_open_with_the_reason(bot: RunningBot) -> None:
+    bot.command("chair")
+    before = snapshot(bot)
+    status, body = post_interaction(bot, term_submission(ADMIN, "2011-13", ["IOM"], ""))
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["response_action"] == "errors" and "no month 13" in answer["errors"]["period"]
+    status, body = post_interaction(bot, term_submission(MEMBER, "2031", ["IOM"], ""))
+    assert "Only GMG admins" in json.loads(body)["errors"]["period"]
+    assert snapshot(bot) == before

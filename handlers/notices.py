@@ -118,9 +118,9 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
     reminder_channels = [s.channel_id for s in subscriptions if s.kind == "reminders"]
     theme_channels = [s.channel_id for s in subscriptions if s.kind == "themes"]
     planned: list[Planned] = []
-    for incoming in schedule.slots_after(today, HANDOVERS_AHEAD, today):
+    for incoming in schedule.slots_after(today, HANDOVERS_AHEAD):
         handover = handover_instant(group, incoming.first_day)
-        outgoing = schedule.slot_on(incoming.first_day - timedelta(days=1), today)
+        outgoing = schedule.slot_on(incoming.first_day - timedelta(days=1))
         targets = reminder_channels + _focal_points(members, outgoing, incoming)
         for lead in leads:
             text, blocks = _reminder(group, outgoing, incoming, handover, lead)

@@ -22,14 +22,14 @@ def _resolve(ctx: Context, words: list[str]) -> Span | Slot | None:
         return Span(ctx.today, ctx.today, "today")
     if when == "next":
         return next_slot(ctx)
-    current = ctx.schedule.slot_on(ctx.today, ctx.today)
+    current = ctx.schedule.slot_on(ctx.today)
     return ctx.schedule.slot_before(current.first_day if current else ctx.today)
 
 
 def next_slot(ctx: Context) -> Slot | None:
-    current = ctx.schedule.slot_on(ctx.today, ctx.today)
+    current = ctx.schedule.slot_on(ctx.today)
     after = current.last_day if current else ctx.today
-    slots = ctx.schedule.slots_after(after, 1, ctx.today)
+    slots = ctx.schedule.slots_after(after, 1)
     return slots[0] if slots else None
 
 
@@ -73,7 +73,7 @@ def _term_sections(ctx: Context, slot: Slot) -> list[str]:
         f"{day_range(slot.first_day, slot.last_day)}.{_projected_mark(slot)}"
     )
     sections = [head, _status(ctx, slot), "\n".join(_theme_lines(slot))]
-    following = ctx.schedule.slots_after(slot.last_day, 1, ctx.today)
+    following = ctx.schedule.slots_after(slot.last_day, 1)
     if following:
         nxt = following[0]
         sections.append(f"Next: {ctx.chairs(nxt)} from {day(nxt.first_day)}.{_projected_mark(nxt)}")
@@ -84,7 +84,7 @@ def _term_sections(ctx: Context, slot: Slot) -> list[str]:
 
 def _gap(ctx: Context, span: Span) -> Response:
     before = ctx.schedule.slot_before(span.first)
-    after = ctx.schedule.slots_after(span.last, 1, ctx.today)
+    after = ctx.schedule.slots_after(span.last, 1)
     sections = [f"No chair is known for {escape(span.label) if not span.is_day else day(span.first)}."]
     if before:
         sections.append(f"Before: {ctx.chairs(before)}, until {day(before.last_day)}.")
@@ -100,9 +100,9 @@ def _gap(ctx: Context, span: Span) -> Response:
 
 def _slots_for(ctx: Context, span: Span) -> list[Slot]:
     if span.is_day:
-        slot = ctx.schedule.slot_on(span.first, ctx.today)
+        slot = ctx.schedule.slot_on(span.first)
         return [slot] if slot else []
-    return ctx.schedule.slots_overlapping(span.first, span.last, ctx.today)
+    return ctx.schedule.slots_overlapping(span.first, span.last)
 
 
 def _line(ctx: Context, slot: Slot) -> str:
@@ -174,7 +174,7 @@ def next_chair(ctx: Context, words: list[str]) -> Response:
             footer="Admins: `/gmg term set PERIOD CHAIR` or `/gmg rotation set A, B, C`.",
             shareable=True,
         )
-    current = ctx.schedule.slot_on(ctx.today, ctx.today)
+    current = ctx.schedule.slot_on(ctx.today)
     days = ctx.days_until(slot.first_day)
     handover = instant(ctx.starts_at(slot), zone(ctx.group))
     outgoing = f" from {ctx.chairs(current)}" if current else ""
@@ -203,9 +203,9 @@ def _count(words: list[str], default: int, most: int, what: str) -> int:
 
 def schedule(ctx: Context, words: list[str]) -> Response:
     count = _count(words, 4, 20, "a number of terms")
-    current = ctx.schedule.slot_on(ctx.today, ctx.today)
+    current = ctx.schedule.slot_on(ctx.today)
     after = current.last_day if current else ctx.today
-    slots = ([current] if current else []) + ctx.schedule.slots_after(after, count, ctx.today)
+    slots = ([current] if current else []) + ctx.schedule.slots_after(after, count)
     if not slots:
         return Response(
             title=f"{ctx.short_name} schedule",

@@ -104,7 +104,7 @@ class Schedule:
 
     # Projection
 
-    def _projection_origin(self, today: date) -> tuple[date, int]:
+    def _projection_origin(self) -> tuple[date, int]:
         """Where projected terms begin, and the rotation index of the chair before them."""
         last = self.last_decided()
         if last is not None:
@@ -132,7 +132,7 @@ class Schedule:
 
     # Questions
 
-    def slot_on(self, day: date, today: date) -> Slot | None:
+    def slot_on(self, day: date) -> Slot | None:
         """The term covering `day`, decided or projected; None in a gap."""
         term = queries.term_on_or_before(session=self.session, team_id=self.team_id, day=day)
         if term is not None and term.last_day >= day:
@@ -141,12 +141,12 @@ class Schedule:
             return None
         if queries.term_after(session=self.session, team_id=self.team_id, day=day) is not None:
             return None
-        origin, before = self._projection_origin(today)
+        origin, before = self._projection_origin()
         if day < origin:
             return None
         return self._projected(origin, before, self._projected_index(origin, day))
 
-    def slots_after(self, day: date, count: int, today: date) -> list[Slot]:
+    def slots_after(self, day: date, count: int) -> list[Slot]:
         """Up to `count` terms starting after `day`, decided first, then projected."""
         slots = [
             Slot.of(t)
@@ -155,7 +155,7 @@ class Schedule:
             )
         ]
         if len(slots) < count and self.rotation:
-            origin, before = self._projection_origin(today)
+            origin, before = self._projection_origin()
             k = 0 if origin > day else self._projected_index(origin, day) + 1
             while len(slots) < count:
                 slots.append(self._projected(origin, before, k))
@@ -172,7 +172,7 @@ class Schedule:
         slots = [Slot.of(t) for t in terms]
         if not self.rotation:
             return slots
-        origin, before = self._projection_origin(today)
+        origin, before = self._projection_origin()
         k = 0 if today < origin else self._projected_index(origin, today)
         count = coming + (1 if self._projected(origin, before, k).covers(today) else 0)
         return slots + [self._projected(origin, before, k + i) for i in range(count)]
@@ -182,7 +182,7 @@ class Schedule:
         terms = queries.terms_ended_before(session=self.session, team_id=self.team_id, day=day, limit=1)
         return Slot.of(terms[0]) if terms else None
 
-    def slots_overlapping(self, first: date, last: date, today: date) -> list[Slot]:
+    def slots_overlapping(self, first: date, last: date) -> list[Slot]:
         slots = [
             Slot.of(t)
             for t in queries.terms_overlapping(
@@ -191,7 +191,7 @@ class Schedule:
         ]
         if not self.rotation:
             return slots
-        origin, before = self._projection_origin(today)
+        origin, before = self._projection_origin()
         if last < origin:
             return slots
         k = self._projected_index(origin, max(first, origin))

@@ -15,7 +15,7 @@ from bot.logs import setup_logging
 from bot.manifest import manifest_yaml
 from bot.runner import serve
 from bot.settings import SettingError, Settings, check_slack_settings, load_settings
-from handlers import handle_command
+from handlers import calendar, handle_command
 from handlers.response import to_plain
 from storage import queries
 from storage.db import make_engine, upgrade
@@ -55,13 +55,11 @@ def migrated_engine(settings: Settings) -> Engine:
 
 def workspace(session: Session, settings: Settings, team: str | None) -> str:
     """The workspace the CLI works on: --team, GMG_TEAM_ID, the only one there is, or `local`."""
-    chosen = team or settings.gmg_team_id
-    if chosen:
-        return chosen
-    teams = queries.list_team_ids(session=session)
-    if len(teams) > 1:
-        fail(f"this database serves several workspaces ({', '.join(teams)}); choose one with --team")
-    return teams[0] if teams else LOCAL_TEAM
+    try:
+        chosen = queries.chosen_team_id(session=session, team_id=team or settings.gmg_team_id)
+    except queries.SeveralWorkspaces as exc:
+        fail(f"this database serves several workspaces ({exc}); choose one with --team")
+    return chosen or LOCAL_TEAM
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,7 +83,13 @@ def ask(user: str | None, now_text: str | None, team: str | None, text: tuple[st
         user_id = user or LOCAL_OPERATOR
         is_admin = user is None or user in settings.admin_ids
         response = handle_command(
-            session=session, group=group, text=" ".join(text), user_id=user_id, is_admin=is_admin, now=now
+            session=session,
+            group=group,
+            text=" ".join(text),
+            user_id=user_id,
+            is_admin=is_admin,
+            now=now,
+            public_base_url=settings.public_base_url or None,
         )
     if not response.ok:
         fail(to_plain(" ".join(response.sections)))
@@ -150,6 +154,28 @@ def export_command(file: Path | None, team: str | None) -> None:
         click.echo(text, nl=False)
     else:
         file.write_text(text, encoding="utf-8")
+
+
+@main.command("calendar")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
+def calendar_command(file: Path | None, team: str | None) -> None:
+    """Write the calendar feed (iCalendar), to FILE or to standard output."""
+    settings = settings_or_fail()
+    engine = migrated_engine(settings)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        team_id = workspace(session, settings, team)
+        group = ensure_group(session=session, team_id=team_id, seed=settings.seed, now=now)
+        data = calendar.feed(session=session, group=group, now=now)
+    if file is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        file.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror or exc}")
 
 
 @main.command()

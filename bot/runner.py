@@ -3,6 +3,7 @@
 import logging
 import threading
 
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from sqlalchemy import Engine
@@ -15,6 +16,15 @@ from bot.settings import SettingError, Settings
 from bot.slack_client import make_web_client
 
 log = logging.getLogger("gmg")
+
+
+def routes(settings: Settings, engine: Engine, app: App | None) -> Routes:
+    return Routes(
+        engine=engine,
+        bolt_app=app,
+        public_page=settings.gmg_public_page,
+        page_team_id=settings.gmg_team_id,
+    )
 
 
 def serve(settings: Settings, engine: Engine) -> None:
@@ -34,12 +44,12 @@ def serve(settings: Settings, engine: Engine) -> None:
     clock.start()
     if settings.socket_mode:
         if settings.port:
-            health = make_server(Routes(engine=engine, bolt_app=None), host="0.0.0.0", port=settings.port)
+            health = make_server(routes(settings, engine, None), host="0.0.0.0", port=settings.port)
             threading.Thread(target=health.run, name="healthz", daemon=True).start()
-            log.info("healthz on port %s", settings.port)
+            log.info("healthz, the calendar feed and the public page (if on) on port %s", settings.port)
         log.info("connecting to Slack over Socket Mode")
         SocketModeHandler(app, app_token=settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
-    server = make_server(Routes(engine=engine, bolt_app=app), host="0.0.0.0", port=settings.http_port)
+    server = make_server(routes(settings, engine, app), host="0.0.0.0", port=settings.http_port)
     log.info("serving Slack over HTTP on port %s at /slack/events", settings.http_port)
     server.run()

@@ -1,7 +1,10 @@
-"""The HTTP side: Slack's endpoint and /healthz, as a WSGI app served by waitress."""
+"""The HTTP side: Slack's endpoint, /healthz, the calendar feed and the public page, as a WSGI app
+served by waitress."""
 
 import logging
+import re
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,7 +14,11 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from handlers import calendar, page
+from storage import queries
 
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
@@ -43,18 +50,41 @@ class SlackHandler(SlackRequestHandler):
         )
 
 
-class Routes:
-    """Routes requests: Slack's endpoint (when a Bolt app serves HTTP), /healthz, else 404."""
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, *, engine: Engine, bolt_app: App | None) -> None:
+
+class Routes:
+    """Routes requests: Slack's endpoint (when a Bolt app serves HTTP), /healthz, the calendar feed,
+    the public page (when it is on), else 404.
+
+    `page_team_id` is the workspace the page shows (GMG_TEAM_ID; "" for the only one there is);
+    `clock` is what "now" is, for the feed and the page."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        bolt_app: App | None,
+        public_page: bool = False,
+        page_team_id: str = "",
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.engine = engine
         self.slack = SlackHandler(bolt_app, path=SLACK_PATH) if bolt_app else None
+        self.public_page = public_page
+        self.page_team_id = page_team_id
+        self.clock = clock
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.healthz(start_response)
+        if path == calendar.FEED_PATH and method in ("GET", "HEAD"):
+            return self.feed(environ.get("QUERY_STRING", ""), start_response)
+        if path == "/" and self.public_page and method in ("GET", "HEAD"):
+            return self.schedule_page(start_response)
         if path == SLACK_PATH and self.slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "POST only\n")
@@ -69,6 +99,67 @@ class Routes:
             log.warning("healthz: database unreachable: %s", type(exc).__name__)
             return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
         return _plain(start_response, "200 OK", "ok\n")
+
+    def feed(self, query: str, start_response: StartResponse) -> Iterable[bytes]:
+        """The feed of the workspace whose key is given; any other key is as good as no page."""
+        key = dict(parse_qsl(query)).get("key", "")
+        with Session(self.engine) as session:
+            team_id = queries.team_for_calendar_key(session=session, key=key) if len(key) <= 64 else None
+            group = queries.get_group(session=session, team_id=team_id) if team_id else None
+            if group is None:
+                return _plain(start_response, "404 Not Found", "Not found\n")
+            body = calendar.feed(session=session, group=group, now=self.clock())
+        filename = re.sub(r"[^a-z0-9]+", "-", group.short_name.lower()).strip("-") or "calendar"
+        return _send(
+            start_response,
+            body,
+            "text/calendar; charset=utf-8",
+            [
+                ("Content-Disposition", f'inline; filename="{filename}.ics"'),
+                # The URL holds a key: shared caches keep nothing.
+                ("Cache-Control", "private, max-age=300"),
+            ],
+        )
+
+    def schedule_page(self, start_response: StartResponse) -> Iterable[bytes]:
+        """The public schedule page of GMG_TEAM_ID's workspace, else of the only one there is.
+
+        Queries: the workspace (when GMG_TEAM_ID is not set), the group, the terms and the rotation."""
+        with Session(self.engine) as session:
+            try:
+                team_id = queries.chosen_team_id(session=session, team_id=self.page_team_id)
+            except queries.SeveralWorkspaces:
+                team_id = None
+            # A public GET never creates a workspace: one the bot has not met yet has no page.
+            group = queries.get_group(session=session, team_id=team_id) if team_id else None
+            if group is None:
+                return _plain(start_response, "404 Not Found", "Not found\n")
+            body = page.page(session=session, group=group, now=self.clock()).encode()
+        return _send(
+            start_response,
+            body,
+            "text/html; charset=utf-8",
+            [
+                ("Content-Security-Policy", page.CSP),
+                ("Referrer-Policy", "no-referrer"),
+                ("Cache-Control", "public, max-age=60"),
+            ],
+        )
+
+
+def _send(
+    start_response: StartResponse, body: bytes, content_type: str, headers: list[tuple[str, str]]
+) -> list[bytes]:
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("X-Content-Type-Options", "nosniff"),
+            *headers,
+        ],
+    )
+    return [body]
 
 
 def _plain(start_response: StartResponse, status: str, body: str) -> list[bytes]:

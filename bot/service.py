@@ -40,6 +40,7 @@ class Services:
                 is_admin=self.admins.is_admin(user_id),
                 now=now,
                 channel_id=channel_id,
+                public_base_url=self.settings.public_base_url or None,
             )
         if response.changed:
             self.wake_dispatcher()

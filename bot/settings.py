@@ -12,6 +12,7 @@ WHERE = {
     "SLACK_SIGNING_SECRET": "the app's Basic Information page, 'Signing Secret'",
     "SLACK_APP_TOKEN": "Basic Information, 'App-Level Tokens', with scope connections:write (xapp-...)",
     "DATABASE_URL": "your database host, e.g. postgresql://user:pass@host/db, or sqlite:///gmg.db",
+    "PUBLIC_BASE_URL": "where people reach the bot over HTTP(S), e.g. https://gmg.example.org",
 }
 
 
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     gmg_seed: Literal["gmg", "none"] = "gmg"
     gmg_team_id: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The bot's public address, for links to the calendar feed; "" when unknown.
+    public_base_url: str = ""
+    # The public schedule page at `/`: off unless asked for, since it is readable by anyone.
+    gmg_public_page: bool = False
 
     @field_validator("database_url")
     @classmethod
@@ -43,6 +48,14 @@ class Settings(BaseSettings):
             return normalize_database_url(value)
         except DatabaseURLError as exc:
             raise ValueError(str(exc)) from exc
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (not value.startswith(("https://", "http://")) or "?" in value or "#" in value):
+            raise ValueError(f"{value!r} is not a base URL; give one like https://gmg.example.org")
+        return value
 
     @property
     def admin_ids(self) -> frozenset[str]:

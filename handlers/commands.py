@@ -167,7 +167,9 @@ def _dispatch(ctx: Context, command: str) -> Response:
         response = QUESTIONS[word](ctx, words)
         response.ephemeral = not share
         return response
-    if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries", "calendar"):
+    if word == "calendar":
+        return calendar.command(ctx, [t.value for t in rest])
+    if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries"):
         return _change(ctx, word, command, rest)
     if word == "reminders":
         return changes.reminders(ctx, rest)
@@ -195,8 +197,6 @@ def _change(ctx: Context, word: str, command: str, rest: list[Token]) -> Respons
         return questions.deliveries_report(ctx, [t.value for t in rest])
     if word == "log":
         return changes.log(ctx, rest)
-    if word == "calendar":
-        return calendar.command(ctx, [t.value for t in rest])
     return CHANGES[word](ctx, text, rest)
 
 

@@ -24,6 +24,8 @@ class Context:
     now: datetime
     channel_id: str | None
     command: str
+    # The bot's public address (PUBLIC_BASE_URL), for answers that give a link to it.
+    public_base_url: str | None = None
     schedule: Schedule = field(init=False)
 
     def __post_init__(self) -> None:

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from handlers import notices, questions
+from handlers import calendar, notices, questions
 from handlers.context import Context
 from handlers.response import MAX_SECTION, Response
 from storage import deliveries, queries
@@ -46,7 +46,16 @@ def _part(title: str, response: Response) -> list[Block]:
     return [_section(f"*{title}*\n{body}")]
 
 
-def home_view(*, session: Session, group: Group, user_id: str, is_admin: bool, now: datetime) -> View:
+def home_view(
+    *,
+    session: Session,
+    group: Group,
+    user_id: str,
+    is_admin: bool,
+    now: datetime,
+    public_base_url: str | None = None,
+) -> View:
+    """The Home tab. For an admin it may make the workspace's calendar key: the caller commits."""
     ctx = Context(
         session=session,
         group=group,
@@ -78,6 +87,14 @@ def home_view(*, session: Session, group: Group, user_id: str, is_admin: bool, n
         if failed:
             lines = "\n".join(notices.describe(d, group) for d in failed)
             blocks.append(_section(f"*:x: Failed deliveries*\n{lines}\nMore with `/gmg deliveries`."))
+        key = queries.calendar_key(session=session, team_id=group.team_id)
+        blocks.append(
+            _section(
+                f"*Calendar feed* (admins see this): {calendar.address_text(public_base_url, key)}\n"
+                "Subscribe in Outlook (Add calendar → Subscribe from web) or Google Calendar (Other "
+                "calendars → From URL). `/gmg calendar new-key` replaces the address."
+            )
+        )
         blocks += [
             ActionsBlock(
                 elements=[

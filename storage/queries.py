@@ -76,12 +76,18 @@ def delete_group_data(*, session: Session, team_id: str) -> None:
 def calendar_key(*, session: Session, team_id: str, renew: bool = False) -> str:
     """The workspace's calendar key, made on first use (or anew with `renew`); the caller commits.
 
-    Made by a conditional update, so that two requests that both find no key agree on one."""
+    Made by a conditional update, so that two requests that both find no key agree on one; a key
+    that exists is only read (the App Home asks on every view)."""
+    read = select(Group.calendar_key).where(Group.team_id == team_id)
+    if not renew:
+        key = session.exec(read).first()
+        if key is not None:
+            return key
     condition = [col(Group.team_id) == team_id]
     if not renew:
         condition.append(col(Group.calendar_key).is_(None))
     session.execute(update(Group).where(*condition).values(calendar_key=secrets.token_urlsafe(24)))
-    key = session.exec(select(Group.calendar_key).where(Group.team_id == team_id)).first()
+    key = session.exec(read).first()
     if key is None:
         raise LookupError(f"workspace {team_id} has no group")
     return key

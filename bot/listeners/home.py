@@ -34,8 +34,15 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     with Session(services.engine) as session:
         group = ensure_group(session=session, team_id=team_id, seed=services.settings.seed, now=now)
         view = home_view(
-            session=session, group=group, user_id=user_id, is_admin=services.admins.is_admin(user_id), now=now
+            session=session,
+            group=group,
+            user_id=user_id,
+            is_admin=services.admins.is_admin(user_id),
+            now=now,
+            public_base_url=services.settings.public_base_url or None,
         )
+        # An admin's Home tab may have made the calendar key on first view: keep it.
+        session.commit()
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:

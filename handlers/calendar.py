@@ -1,0 +1,224 @@
+"""The calendar feed (RFC 5545, written with the icalendar library), and `/gmg calendar`, which gives
+admins its address. Building the feed is pure: a session, the group and `now` in, the file's bytes out.
+
+What the feed holds: every decided term (the whole record: a group decides a term or two a year, so
+the file stays small), the projected term in office today if there is one, and the next
+PROJECTED_TERMS projected terms. Each term is an all-day event over its days; each term's start is
+also a handover event at its instant, in the group's timezone, with an alarm at every reminder lead
+time while the handover is still ahead.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote
+
+from icalendar import Alarm, Calendar, Event, Timezone
+from icalendar.prop import vDuration
+from sqlmodel import Session
+
+from handlers.context import Context
+from handlers.notices import lead_words, reminder_due
+from handlers.response import Response, UsageError
+from handlers.text import day_range, join_names
+from storage import queries
+from storage.models import Group
+from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
+
+FEED_PATH = "/calendar.ics"
+# Projected terms after the one in office: enough to plan with, few enough not to pretend.
+PROJECTED_TERMS = 4
+# How often a calendar app that honours the hint fetches the feed again.
+REFRESH = timedelta(hours=12)
+PRODID = "-//gmg-bot//chair rotation//EN"
+SUBSCRIBE_HOW = (
+    "*Outlook*: Add calendar → Subscribe from web, paste the address, then Import.\n"
+    "*Google Calendar*: Other calendars → + → From URL, paste the address, then Add calendar.\n"
+    "Any other calendar app that subscribes to iCalendar (.ics) addresses works too."
+)
+
+
+class ExactDuration(vDuration):
+    """A duration written in hours, minutes and seconds only. RFC 5545 reads the days of a duration
+    as calendar days, which are not 24 hours across a daylight-saving change, and calendar apps
+    differ in how they read them; hours mean the same to every reader."""
+
+    def to_ical(self) -> bytes:
+        seconds = int(self.td.total_seconds())
+        sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        parts = f"{hours}H" if hours else ""
+        parts += f"{minutes}M" if minutes else ""
+        parts += f"{seconds}S" if seconds or not parts else ""
+        return f"{sign}PT{parts}".encode()
+
+
+def uid(group: Group, kind: str, first_day: date) -> str:
+    """Stable across regenerations, and the same for a projected term and the decided term that
+    replaces it on the same first day: calendar apps update the event instead of adding another."""
+    return f"{kind}-{first_day.isoformat()}@{group.team_id}.gmg-bot"
+
+
+def _chairs(slot: Slot) -> str:
+    return join_names(list(slot.chairs))
+
+
+def _projected(slot: Slot) -> str:
+    return " (projected)" if slot.projected else ""
+
+
+def _theme_text(slot: Slot) -> str:
+    if not slot.theme:
+        return "Theme: not set yet."
+    return f"Theme: {slot.theme}" + (f"\n\n{slot.description}" if slot.description else "")
+
+
+def _status(event: Event, slot: Slot) -> None:
+    event.add("status", "TENTATIVE" if slot.projected else "CONFIRMED")
+    # A term or a handover is information, not a meeting: it does not make anyone busy.
+    event.add("transp", "TRANSPARENT")
+
+
+def _term_event(group: Group, slot: Slot, stamp: datetime) -> Event:
+    name = group.short_name or group.name
+    chair = "co-chairs" if len(slot.chairs) > 1 else "chair"
+    event = Event()
+    event.add("uid", uid(group, "term", slot.first_day))
+    event.add("dtstamp", stamp)
+    # All-day: DATE values, and DTEND is the day after the last day (it is exclusive).
+    event.add("dtstart", slot.first_day)
+    event.add("dtend", slot.last_day + timedelta(days=1))
+    event.add("summary", f"{name} {chair}: {_chairs(slot)}{_projected(slot)}")
+    parts = [_theme_text(slot)]
+    if slot.projected:
+        parts.append("Projected from the rotation order: not decided yet.")
+    event.add("description", "\n\n".join(parts))
+    _status(event, slot)
+    return event
+
+
+def _handover_event(
+    group: Group, slot: Slot, outgoing: Slot | None, leads: list[int], stamp: datetime
+) -> Event:
+    name = group.short_name or group.name
+    handover = handover_instant(group, slot.first_day)
+    verb = "take" if len(slot.chairs) > 1 else "takes"
+    since = f" from {_chairs(outgoing)}" if outgoing else ""
+    event = Event()
+    event.add("uid", uid(group, "handover", slot.first_day))
+    event.add("dtstamp", stamp)
+    # An instant: no DTEND, which RFC 5545 reads as ending when it starts.
+    event.add("dtstart", handover.astimezone(zone(group)))
+    event.add("summary", f"{name} handover: {_chairs(slot)} {verb} over{since}{_projected(slot)}")
+    event.add(
+        "description",
+        f"{_chairs(slot)} {verb} over the {name} chair{since}. "
+        f"Term: {day_range(slot.first_day, slot.last_day)}.\n\n{_theme_text(slot)}",
+    )
+    _status(event, slot)
+    # Alarms only ahead: some apps offer every missed alarm of a newly subscribed calendar.
+    if handover > stamp:
+        for lead in leads:
+            # Relative to the start, as the exact time between the reminder and the handover: a `1d`
+            # reminder keeps the handover's clock time across a daylight-saving change, as in Slack.
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("trigger", ExactDuration(reminder_due(group, handover, lead) - handover))
+            alarm.add("description", f"{name} handover in {lead_words(lead)}: {_chairs(slot)}")
+            event.add_component(alarm)
+    return event
+
+
+def feed(*, session: Session, group: Group, now: datetime) -> bytes:
+    """The workspace's calendar as an iCalendar file."""
+    today = schedule_day(group, now)
+    slots = Schedule(session=session, group=group).timeline(today, PROJECTED_TERMS)
+    leads = queries.get_lead_seconds(session=session, team_id=group.team_id)
+    stamp = now.astimezone(UTC).replace(microsecond=0)
+    name = group.short_name or group.name
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", f"{name} chairs")
+    calendar.add("x-wr-calname", f"{name} chairs")
+    calendar.add("x-wr-caldesc", f"Who chairs the {group.name}, when, and on what theme.")
+    calendar.add("x-wr-timezone", group.timezone)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    # Outlook's name for the same hint.
+    calendar.add("x-published-ttl", "PT12H")
+    events: list[Event] = []
+    for i, slot in enumerate(slots):
+        before = slots[i - 1] if i else None
+        outgoing = before if before and before.last_day + timedelta(days=1) == slot.first_day else None
+        events.append(_term_event(group, slot, stamp))
+        events.append(_handover_event(group, slot, outgoing, leads, stamp))
+    # Handovers in a zone like UTC are written as UTC times; any other zone is named by TZID, and
+    # RFC 5545 wants its VTIMEZONE, before the events, covering every instant the file holds.
+    if slots and any("TZID" in e["DTSTART"].params for e in events):
+        calendar.add_component(
+            Timezone.from_tzinfo(
+                zone(group),
+                tzid=group.timezone,
+                first_date=slots[0].first_day - timedelta(days=1),
+                last_date=slots[-1].first_day + timedelta(days=1),
+            )
+        )
+    for event in events:
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+# /gmg calendar
+
+
+def feed_url(public_base_url: str | None, key: str) -> str:
+    """The feed's address, or its path alone when the bot's public address is not set."""
+    return f"{(public_base_url or '').rstrip('/')}{FEED_PATH}?key={quote(key, safe='')}"
+
+
+def address_text(public_base_url: str | None, key: str) -> str:
+    """The address as an admin reads it, with what to do when it is only a path."""
+    url = feed_url(public_base_url, key)
+    if public_base_url:
+        return f"`{url}`"
+    return (
+        f"`{url}` on the bot's public address. Set PUBLIC_BASE_URL (e.g. `https://gmg.example.org`) "
+        "and the full address shows here."
+    )
+
+
+def command(ctx: Context, words: list[str]) -> Response:
+    """`/gmg calendar` answers the feed's address; `/gmg calendar new-key` replaces it (admins only:
+    the address is the key to the feed)."""
+    if [w.lower() for w in words] not in ([], ["new-key"]):
+        raise UsageError(
+            "Use `/gmg calendar` for the calendar feed's address, or `/gmg calendar new-key` for a new one."
+        )
+    if not ctx.is_admin:
+        raise UsageError(
+            f"Only {ctx.short_name} admins get the calendar feed's address: it is the key to the feed. "
+            "Ask one of the admins (`/gmg admin`)."
+        )
+    renew = bool(words)
+    had_key = ctx.group.calendar_key is not None
+    key = queries.calendar_key(session=ctx.session, team_id=ctx.team_id, renew=renew)
+    if renew:
+        # The key itself stays out of the log: the log is kept for good and read by every admin.
+        ctx.audit({"calendar_key": "old" if had_key else None}, {"calendar_key": "new"})
+    address = address_text(ctx.public_base_url, key)
+    sections = [f"Subscribe to this address to see every {ctx.short_name} term and handover:\n{address}"]
+    if renew:
+        sections.append("The old address no longer works: subscribers must subscribe again with this one.")
+    sections += [
+        SUBSCRIBE_HOW,
+        "Calendar apps fetch the feed again on their own schedule (Google Calendar every few hours). "
+        "Projected terms show as tentative; handovers carry alarms at the reminder lead times.",
+    ]
+    return Response(
+        title=f"{ctx.short_name} calendar feed" + (": new address" if renew else ""),
+        sections=sections,
+        footer="Anyone with this address can read the schedule. `/gmg calendar new-key` replaces it.",
+        # A new key is written whole or not at all, like every change; so is the first one.
+        changed=renew or not had_key,
+    )

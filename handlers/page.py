@@ -1,0 +1,191 @@
+"""The public schedule page at `/` (when GMG_PUBLIC_PAGE=on): HTML rendered here, one small
+stylesheet, no script. It shows only what the group has made public: its terms, their chairs and
+themes. Never focal points, channels, admins or the audit log. Everything written into the page
+goes through html.escape.
+
+Its database reads: the terms and the rotation (Schedule.timeline); the caller reads the group.
+"""
+
+import base64
+import hashlib
+from datetime import date, datetime
+from html import escape
+
+from sqlmodel import Session
+
+from handlers.text import countdown, day, instant, join_names
+from storage.models import Group
+from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
+
+# Projected terms shown after the one in office, as in the calendar feed.
+PROJECTED_TERMS = 4
+
+# Every pair of text and background colour contrasts 7:1 or more (WCAG AAA), in both schemes;
+# tests/test_page.py checks it.
+STYLE = """
+:root { color-scheme: light dark; --bg: #fff; --fg: #1b1b1b; --muted: #4d4d4d; --line: #d0d0d0;
+  --accent: #0a4f8a; --now: #e8f1fa; --decided-bg: #e4f2e7; --decided-fg: #1d4a29;
+  --projected-bg: #fdf1d3; --projected-fg: #5a3f00; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #141414; --fg: #ededed; --muted: #c2c2c2; --line: #3d3d3d; --accent: #9cc7f2;
+    --now: #1d2a36; --decided-bg: #1f3325; --decided-fg: #c4ebcd; --projected-bg: #3a3017;
+    --projected-fg: #f6dc9c; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+header, main, footer { max-width: 42rem; margin: 0 auto; padding: 1rem; }
+header { border-bottom: 3px solid var(--accent); }
+h1 { font-size: 1.6rem; line-height: 1.2; margin: 0.2rem 0 0; }
+h2 { font-size: 1.2rem; margin: 1.8rem 0 0.6rem; }
+p { margin: 0.3rem 0; }
+.kicker, .when, footer { color: var(--muted); }
+.kicker { margin: 0; font-size: 0.9rem; text-transform: uppercase; letter-spacing: 0.05em; }
+.chair { font-size: 1.5rem; font-weight: 700; }
+.countdown { font-size: 1.25rem; font-weight: 700; color: var(--accent); }
+.terms { list-style: none; margin: 0; padding: 0; }
+.terms li { border-left: 4px solid var(--line); padding: 0.5rem 0.8rem; margin: 0 0 0.6rem; }
+.terms li.current { border-left-color: var(--accent); background: var(--now); }
+.who { font-weight: 700; }
+.tag { display: inline-block; font-size: 0.8rem; font-weight: 600; padding: 0 0.45rem;
+  border-radius: 0.6rem; margin-left: 0.3rem; vertical-align: 0.1em; }
+.decided { background: var(--decided-bg); color: var(--decided-fg); }
+.projected { background: var(--projected-bg); color: var(--projected-fg); }
+.now { background: var(--accent); color: var(--bg); }
+.theme, .what { overflow-wrap: anywhere; }
+footer { border-top: 1px solid var(--line); font-size: 0.9rem; }
+"""
+# The page's one stylesheet is allowed by its hash; nothing else may load or run.
+CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
+    "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _chairs(slot: Slot) -> str:
+    return escape(join_names(list(slot.chairs)))
+
+
+def _date(d: date, text: str) -> str:
+    return f'<time datetime="{d.isoformat()}">{escape(text)}</time>'
+
+
+def _days(first: date, last: date) -> str:
+    """The term's days as `day_range` writes them, each end a machine-readable <time>."""
+    start = f"{first.day} {first:%b}" if first.year == last.year else day(first)
+    return f"{_date(first, start)} to {_date(last, day(last))}"
+
+
+def _item(slot: Slot, today: date) -> str:
+    # Decided or projected, and "now", are said in words: colour only adds to them.
+    status = "projected" if slot.projected else "decided"
+    tags = f'<span class="tag {status}">{status}</span>'
+    opening = "<li>"
+    if slot.covers(today):
+        tags += '<span class="tag now">now</span>'
+        opening = '<li class="current" aria-current="true">'
+    theme = f'<p class="what">{escape(slot.theme)}</p>' if slot.theme else ""
+    return (
+        f'{opening}<p class="when">{_days(slot.first_day, slot.last_day)}</p>'
+        f'<p class="who">{_chairs(slot)} {tags}</p>{theme}</li>'
+    )
+
+
+def _list(slots: list[Slot], today: date, empty: str) -> str:
+    if not slots:
+        return f"<p>{escape(empty)}</p>"
+    # role="list": some screen readers drop list semantics when the markers are styled away.
+    return '<ol class="terms" role="list">' + "".join(_item(s, today) for s in slots) + "</ol>"
+
+
+def _now_section(current: Slot | None) -> str:
+    if current is None:
+        return "<p>No chair is recorded for today.</p>"
+    parts = [
+        f'<p class="chair">{_chairs(current)}</p>',
+        f'<p class="when">{_days(current.first_day, current.last_day)}'
+        + (" · projected from the rotation, not decided yet" if current.projected else "")
+        + "</p>",
+    ]
+    if current.theme:
+        parts.append(f'<p class="theme">Theme: <strong>{escape(current.theme)}</strong></p>')
+        if current.description:
+            parts.append(f'<p class="theme">{escape(current.description)}</p>')
+    else:
+        parts.append('<p class="theme">Theme: not set yet.</p>')
+    return "\n".join(parts)
+
+
+def _next_section(group: Group, now: datetime, current: Slot | None, coming: Slot | None) -> str:
+    z = zone(group)
+    if coming is None:
+        if current is None:
+            return "<p>No next chair is known yet.</p>"
+        return (
+            f"<p>The current term ends on {_date(current.last_day, day(current.last_day))}; "
+            "no next chair is decided yet.</p>"
+        )
+    at = handover_instant(group, coming.first_day)
+    days = (coming.first_day - now.astimezone(z).date()).days
+    verb = "take" if len(coming.chairs) > 1 else "takes"
+    projected = " (projected from the rotation)" if coming.projected else ""
+    return (
+        f'<p class="countdown">{escape(countdown(days).capitalize())}</p>'
+        f"<p>{_chairs(coming)}{escape(projected)} {verb} over on "
+        f'<time datetime="{at.astimezone(z).isoformat(timespec="minutes")}">{escape(instant(at, z))}</time>'
+        ".</p>"
+    )
+
+
+def page(*, session: Session, group: Group, now: datetime) -> str:
+    """The whole page, as of `now`."""
+    today = schedule_day(group, now)
+    slots = Schedule(session=session, group=group).timeline(today, PROJECTED_TERMS)
+    current = next((s for s in slots if s.covers(today)), None)
+    coming = [s for s in slots if s.first_day > today]
+    past = [s for s in reversed(slots) if s.last_day < today]
+    name = group.name + (f" ({group.short_name})" if group.short_name else "")
+    short = group.short_name or group.name
+    now_heading = "Co-chairs now" if current is not None and len(current.chairs) > 1 else "Chair now"
+    z = zone(group)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(short)} chair rotation</title>
+<meta name="description" content="{escape(f"Who chairs the {group.name}, when, and on what theme.")}">
+<link rel="icon" href="data:,">
+<style>{STYLE}</style>
+</head>
+<body>
+<header>
+<p class="kicker">Chair rotation</p>
+<h1>{escape(name)}</h1>
+</header>
+<main>
+<section aria-labelledby="now">
+<h2 id="now">{now_heading}</h2>
+{_now_section(current)}
+</section>
+<section aria-labelledby="next">
+<h2 id="next">Next handover</h2>
+{_next_section(group, now, current, coming[0] if coming else None)}
+</section>
+<section aria-labelledby="terms">
+<h2 id="terms">Current and coming terms</h2>
+{_list(([current] if current else []) + coming, today, "No term is decided ahead.")}
+</section>
+<section aria-labelledby="past">
+<h2 id="past">Past terms</h2>
+{_list(past, today, "No past term is on record.")}
+</section>
+</main>
+<footer>
+<p>Times are in {escape(group.timezone)}. Projected terms follow the rotation order until the group
+decides them. As of {escape(instant(now, z))}.</p>
+</footer>
+</body>
+</html>
+"""

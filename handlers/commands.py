@@ -9,7 +9,6 @@ from handlers import calendar, changes, notices, questions
 from handlers.context import Context
 from handlers.response import Response, UsageError
 from handlers.text import Token, escape, normalize_input, tokenize
-from storage import queries
 from storage.matching import closest
 from storage.models import Group
 
@@ -116,12 +115,11 @@ def handle_command(
 ) -> Response:
     """Answers one /gmg command; a change is written whole or not at all."""
     command = normalize_input(text)
-    admin = is_admin or queries.is_listed_admin(session=session, team_id=group.team_id, user_id=user_id)
     ctx = Context(
         session=session,
         group=group,
         user_id=user_id,
-        is_admin=admin,
+        admin_elsewhere=is_admin,
         now=now,
         channel_id=channel_id,
         command=command,

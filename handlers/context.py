@@ -20,7 +20,8 @@ class Context:
     session: Session
     group: Group
     user_id: str
-    is_admin: bool
+    # An admin by Slack's word (workspace admin or owner) or the operator's GMG_ADMINS.
+    admin_elsewhere: bool
     now: datetime
     channel_id: str | None
     command: str
@@ -34,6 +35,13 @@ class Context:
     @property
     def team_id(self) -> str:
         return self.group.team_id
+
+    @cached_property
+    def is_admin(self) -> bool:
+        """Asked only by what needs it, so that a question costs no admin lookup."""
+        return self.admin_elsewhere or queries.is_listed_admin(
+            session=self.session, team_id=self.team_id, user_id=self.user_id
+        )
 
     @cached_property
     def today(self) -> date:

@@ -63,7 +63,7 @@ def home_view(
         now=now,
         channel_id=None,
         command="home",
-        is_admin=is_admin or queries.is_listed_admin(session=session, team_id=group.team_id, user_id=user_id),
+        admin_elsewhere=is_admin,
     )
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=group.name[:150]))]
     blocks += _part("Chair now", questions.chair(ctx, []))

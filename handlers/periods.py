@@ -46,6 +46,9 @@ def _day(text: str) -> date | None:
 
 def _span(text: str) -> Span | None:
     word = text.strip().upper()
+    # Checked before any date is made: year 0 or a span past 9999 is no date at all.
+    if re.match(r"\d{4}(?:-|$)", word) and not 1900 <= int(word[:4]) <= 2200:
+        raise UsageError(f"`{escape(text)}` is out of range: use years from 1900 to 2200.")
     if (d := _day(word)) is not None:
         return Span(d, d, text)
     if m := re.fullmatch(r"(\d{4})", word):

@@ -47,7 +47,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 def normalize_input(text: str) -> str:
-    return text.translate(_QUOTES).strip()
+    # NUL is never meant, and PostgreSQL refuses it in text.
+    return text.translate(_QUOTES).replace("\x00", "").strip()
 
 
 def unescape_slack(text: str) -> str:

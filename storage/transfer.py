@@ -36,6 +36,15 @@ class ImportError_(ValueError):
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL refuses NUL in text: refuse it here, naming the record, before anything is written.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in texts):
+            raise ValueError("contains a NUL character")
+        return value
+
 
 class GroupDoc(_Strict):
     name: str = Field(min_length=1, max_length=200)
@@ -112,7 +121,7 @@ def check_timezone(value: str) -> str:
     value = TIMEZONE_ALIASES.get(value, value)
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder, a name too long
         raise ValueError(f"unknown timezone {value!r}; use an IANA name like Europe/Geneva") from exc
     return value
 
@@ -187,6 +196,10 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     terms = {} if replace else {t.first_day: t for t in queries.list_terms(session=session, team_id=team_id)}
     pool = _member_pool(members, doc.members)
     new_terms = [_term_from(t, pool, team_id, i) for i, t in enumerate(doc.terms)]
+    starts = [t.first_day for t in new_terms]
+    twice = sorted(d for d in set(starts) if starts.count(d) > 1)
+    if twice:
+        raise ImportError_(f"terms ({twice[0]}): two terms start on that day")
     for term in new_terms:
         terms[term.first_day] = term
     _check_no_overlap(sorted(terms.values(), key=lambda t: t.first_day))

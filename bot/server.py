@@ -42,12 +42,23 @@ class FormBodyRequest(BoltRequest):
 
 
 class SlackHandler(SlackRequestHandler):
+    """Bolt reads the body before it checks the signature, and answers 500 to a body that is not
+    UTF-8, not the JSON it claims to be, or signed with a timestamp that is not a number: those are
+    the sender's fault, so they get 400 (or 401) here, and never reach a listener."""
+
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        return self.app.dispatch(
-            FormBodyRequest(
-                body=request.get_body(), query=request.query_string, headers=request.get_headers()
+        headers = request.get_headers()
+        if not str(headers.get("x-slack-request-timestamp", "")).isdigit():
+            return BoltResponse(status=401, body='{"error": "invalid request"}')
+        try:
+            bolt_request = FormBodyRequest(
+                body=request.get_body(), query=request.query_string, headers=headers
             )
-        )
+        except Exception:  # whatever bytes came: undecodable text, broken JSON, JSON of another shape
+            return BoltResponse(status=400, body='{"error": "malformed body"}')
+        if not isinstance(bolt_request.body, dict):
+            return BoltResponse(status=400, body='{"error": "malformed body"}')
+        return self.app.dispatch(bolt_request)
 
 
 def utc_now() -> datetime:

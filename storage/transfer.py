@@ -80,6 +80,15 @@ class MemberDoc(_Strict):
 class TermDoc(_Strict):
     first_day: date
     last_day: date
+
+    @field_validator("first_day", "last_day")
+    @classmethod
+    def _in_range(cls, value: date) -> date:
+        # The bot projects and counts beyond a term's days: keep them where dates still work.
+        if not 1900 <= value.year <= 2200:
+            raise ValueError(f"{value} is out of range: use years from 1900 to 2200")
+        return value
+
     chairs: list[str] = Field(min_length=1, max_length=10)
     theme: str = Field(default="", max_length=150)
     description: str = Field(default="", max_length=3000)
@@ -344,17 +353,17 @@ def ensure_group(*, session: Session, team_id: str, seed: bool, now: datetime) -
         doc = Document(
             group=GroupDoc(name="Rotating chair group"), reminders=RemindersDoc(lead_times=DEFAULT_LEADS)
         )
-    import_document(session=session, team_id=team_id, doc=doc, replace=True)
-    queries.add_audit_entry(
-        session=session,
-        team_id=team_id,
-        at=now,
-        user_id="gmg-bot",
-        action="seed built-in GMG data" if seed else "create empty group",
-        before=None,
-        after=None,
-    )
     try:
+        import_document(session=session, team_id=team_id, doc=doc, replace=True)
+        queries.add_audit_entry(
+            session=session,
+            team_id=team_id,
+            at=now,
+            user_id="gmg-bot",
+            action="seed built-in GMG data" if seed else "create empty group",
+            before=None,
+            after=None,
+        )
         session.commit()
     except IntegrityError:
         # Another process created this workspace's group at the same moment: use theirs.

@@ -25,6 +25,9 @@ from storage.models import Admin, Group, Member, Subscription, Term
 from storage.schedule import Slot, zone
 from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
 
+# The most words a run of member names can take (co-chairs included): the search for the longest
+# run that names members stops there, so a long command costs no more than a short one.
+MAX_NAME_WORDS = 16
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
 _BAR = re.compile(r"\|(?![^<>]*>)")
@@ -68,7 +71,7 @@ def _free_text(text: str, what: str, limit: int) -> str:
 
 def _chairs_and_rest(ctx: Context, text: str, tokens: list[Token], start: int) -> tuple[list[str], int]:
     """The longest run of words from `start` that names one or more members joined by `+`."""
-    for end in range(len(tokens), start, -1):
+    for end in range(min(len(tokens), start + MAX_NAME_WORDS), start, -1):
         words = " ".join(t.value for t in tokens[start:end])
         parts = [p.strip() for p in words.split("+")]
         found = [resolve_member(ctx.members, p) for p in parts]
@@ -335,7 +338,11 @@ def focal(ctx: Context, text: str, tokens: list[Token]) -> Response:
     # The member is the longest run of leading words naming one (codes like UNICEF look like
     # user ids); failing that, the words before the first user, for a "did you mean".
     code_end = next(
-        (i for i in range(end, 0, -1) if resolve_member(ctx.members, _words(tokens[:i]))),
+        (
+            i
+            for i in range(min(end, MAX_NAME_WORDS), 0, -1)
+            if resolve_member(ctx.members, _words(tokens[:i]))
+        ),
         next((i for i in range(1, end) if user_id_of(tokens[i].value)), end),
     )
     member = ctx.member(_words(tokens[:code_end]))

@@ -150,10 +150,7 @@ def export_command(file: Path | None, team: str | None) -> None:
         team_id = workspace(session, settings, team)
         ensure_group(session=session, team_id=team_id, seed=settings.seed, now=datetime.now(UTC))
         text = dump_yaml(export_document(session=session, team_id=team_id))
-    if file is None:
-        click.echo(text, nl=False)
-    else:
-        file.write_text(text, encoding="utf-8")
+    write_output(file, text.encode("utf-8"))
 
 
 @main.command("calendar")
@@ -168,6 +165,11 @@ def calendar_command(file: Path | None, team: str | None) -> None:
         team_id = workspace(session, settings, team)
         group = ensure_group(session=session, team_id=team_id, seed=settings.seed, now=now)
         data = calendar.feed(session=session, group=group, now=now)
+    write_output(file, data)
+
+
+def write_output(file: Path | None, data: bytes) -> None:
+    """To FILE, or to standard output; a file that cannot be written is a user error, not a traceback."""
     if file is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

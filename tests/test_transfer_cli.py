@@ -543,3 +543,9 @@ def test_cli_user_errors_and_an_empty_start(tmp_path: Path) -> None:
             ]
     finally:
         engine.dispose()
+
+
+def test_export_to_a_path_that_cannot_be_written_is_a_user_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gmg.db'}"
+    result = gmg_bot(["export", str(tmp_path / "missing" / "gmg.yaml")], cwd=tmp_path, database_url=url)
+    assert_user_error(result, "cannot write", "No such file or directory")

@@ -354,6 +354,10 @@ def ensure_group(*, session: Session, team_id: str, seed: bool, now: datetime) -
             group=GroupDoc(name="Rotating chair group"), reminders=RemindersDoc(lead_times=DEFAULT_LEADS)
         )
     try:
+        # Claim the workspace first: a second creator fails here, before it could replace (and so
+        # delete) what the first one, and the changes made since, have written.
+        session.add(Group(team_id=team_id, name=doc.group.name))
+        session.flush()
         import_document(session=session, team_id=team_id, doc=doc, replace=True)
         queries.add_audit_entry(
             session=session,

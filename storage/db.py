@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,3 +61,20 @@ def upgrade(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+# PostgreSQL's codes for "another transaction got there first": unique or exclusion violation,
+# serialization failure, deadlock. SQLite says "database is locked" (or "busy") instead.
+_CONFLICT_CODES = frozenset({"23505", "23P01", "40001", "40P01"})
+
+
+def is_write_conflict(exc: DBAPIError) -> bool:
+    """Whether `exc` is a clash with a concurrent writer, so that the same change, tried again on
+    fresh data, is either saved or refused with its reason (not a fault of the database itself)."""
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in _CONFLICT_CODES:
+        return True
+    message = str(exc.orig).lower()
+    return isinstance(exc, OperationalError) and ("database is locked" in message or "busy" in message)

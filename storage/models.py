@@ -142,3 +142,25 @@ class Delivery(SQLModel, table=True):
     ts: str = Field(default="", max_length=32)
     reason: str = Field(default="", max_length=500)
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class PausedWorkspace(SQLModel, table=True):
+    """A workspace whose token Slack no longer accepts (revoked, app uninstalled, account inactive).
+
+    Its deliveries and subscriptions are kept, nothing is claimed for it, and it resumes once Slack
+    accepts the token again."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    error: str = Field(max_length=64)
+    since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    checked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SeenRequest(SQLModel, table=True):
+    """A signed Slack request (or Events API event) already accepted: a replay of it is refused.
+
+    Kept a little longer than Slack's five-minute signature window, then pruned."""
+
+    __table_args__ = (Index("ix_seenrequest_seen_at", "seen_at"),)
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -41,7 +41,8 @@ def upgrade() -> None:
     clash = bind.execute(sa.text(_OVERLAPPING)).first()
     if clash is not None:
         raise RuntimeError(
-            f"workspace {clash[0]} has overlapping terms ({clash[1]}..{clash[2]} and {clash[3]}..{clash[4]}): "
+            f"workspace {clash[0]} has overlapping terms ({clash[1]}..{clash[2]} and "
+            f"{clash[3]}..{clash[4]}): "
             "clear one of them with `/gmg term clear`, then upgrade again"
         )
     if bind.dialect.name == "postgresql":

@@ -184,7 +184,7 @@ def write_output(file: Path | None, data: bytes) -> None:
 def run() -> None:
     """Apply migrations, then serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)."""
     settings = settings_or_fail()
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.secrets)
     try:
         check_slack_settings(settings)
         serve(settings, migrated_engine(settings))

@@ -1,26 +1,39 @@
-"""Logging: one line per event, and never a token or secret in it."""
+"""Logging: one line per event, and never a token or secret in it, tracebacks included."""
 
 import logging
 import re
+from collections.abc import Iterable
 
-_SECRET = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
-
-
-class RedactSecrets(logging.Filter):
-    """Masks Slack tokens wherever they would reach a log line (ours or a library's)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _SECRET.search(message):
-            record.msg = _SECRET.sub(r"\1-[redacted]", message)
-            record.args = None
-        return True
+# Slack tokens (bot, user, app-level, refresh, config), and the password in a database URL.
+_TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@")
 
 
-def setup_logging(level: str) -> None:
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted record: the message, its arguments, and the exception's traceback
+    and text, which a filter on the message alone never sees. `secrets` are values (a signing secret,
+    a client secret) masked wherever they appear."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str] = ()) -> None:
+        super().__init__(fmt)
+        # Short values would mask ordinary words; real secrets are long.
+        self.secrets = sorted((s for s in secrets if len(s) >= 8), key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    text = _TOKEN.sub(r"\1-[redacted]", text)
+    text = _URL_PASSWORD.sub(r"\1[redacted]@", text)
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    handler.addFilter(RedactSecrets())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

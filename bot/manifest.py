@@ -6,9 +6,21 @@ import yaml
 
 from bot.server import SLACK_PATH
 
-# commands: /gmg; chat:write: answers, reminders and direct messages; users:read: who is a workspace
-# admin; channels:join: join a public channel before posting; channels:manage: set its topic.
-BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "channels:manage"]
+# The narrowest scopes that do the job. commands: /gmg; chat:write: answers, reminders and direct
+# messages; users:read: who is a workspace admin; channels:join: join a public channel before posting;
+# channels:read, groups:read: check at `subscribe` that the bot can post in a public or private
+# channel; channels:write.topic, groups:write.topic: set a channel's topic (channels:manage, which
+# could also rename and archive channels, is broader than that needs).
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "users:read",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "channels:write.topic",
+    "groups:write.topic",
+]
 BOT_EVENTS = ["app_home_opened"]
 
 

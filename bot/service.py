@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.admins import WorkspaceAdmins
+from bot.channels import SlackChannels
 from bot.settings import Settings
 from handlers import Response, handle_command
 from storage.transfer import ensure_group
@@ -41,6 +42,7 @@ class Services:
                 now=now,
                 channel_id=channel_id,
                 public_base_url=self.settings.public_base_url or None,
+                channels=SlackChannels(self.client),
             )
         if response.changed:
             self.wake_dispatcher()

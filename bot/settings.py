@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         return frozenset(u.strip() for u in self.gmg_admins.split(",") if u.strip())
 
     @property
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        return [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
+
+    @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 

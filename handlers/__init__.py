@@ -1,6 +1,23 @@
 """The /gmg command language: parse, decide, render. Pure of Slack's transport (no Bolt)."""
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from handlers import notices
 from handlers.commands import handle_command
 from handlers.response import Response
+from storage import queries, replanning
 
 __all__ = ["Response", "handle_command"]
+
+
+def _replan_workspace(session: OrmSession, team_id: str, at: datetime) -> None:
+    group = queries.get_group(session=session, team_id=team_id) if isinstance(session, Session) else None
+    if isinstance(session, Session) and group is not None:
+        notices.replan(session=session, group=group, now=at)
+
+
+# Whatever writes a workspace's data, its reminders follow the new plan in the same transaction.
+replanning.set_planner(_replan_workspace)

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from handlers import notices
-from handlers.context import Context
+from handlers.context import ChannelStatus, Context
 from handlers.periods import PERIOD_FORMS, Span, looks_like_period, parse_period
 from handlers.response import Response, UsageError
 from handlers.text import (
@@ -19,8 +19,8 @@ from handlers.text import (
     user_id_of,
 )
 from storage import queries
-from storage.durations import DurationError, format_duration, parse_duration
-from storage.matching import member_key, resolve_member
+from storage.durations import LEAD_FORMS, DurationError, format_duration, parse_duration
+from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Admin, Group, Member, Subscription, Term
 from storage.schedule import Slot, zone
 from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
@@ -289,7 +289,7 @@ def member_change(ctx: Context, text: str, tokens: list[Token]) -> Response:
 
 
 def _member_add(ctx: Context, code: str, name: str) -> Response:
-    code = _free_text(code, "code", 50)
+    code = canonical_code(_free_text(code, "code", 50))
     if not member_key(code):
         raise UsageError("A member code needs letters or digits, e.g. `WHO`.")
     existing = resolve_member(ctx.members, code)
@@ -384,6 +384,7 @@ def subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response
             )
     if channel is None:
         raise UsageError(f"Name the channel: `/gmg {verb} #channel [reminders|themes|all]`.")
+    status = ctx.postable(channel) if subscribe else ChannelStatus.POSTABLE
     current = {
         s.kind
         for s in queries.list_subscriptions(session=ctx.session, team_id=ctx.team_id)
@@ -406,7 +407,20 @@ def subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response
         raise UsageError(f"Nothing to change: <#{channel}> follows {state}.")
     ctx.session.flush()
     ctx.audit({"channel": channel, "kinds": sorted(current)}, {"channel": channel, "kinds": after})
-    return _done(ctx, "Subscriptions saved", f"<#{channel}> now follows: {', '.join(after) or 'nothing'}.")
+    return _done(
+        ctx,
+        "Subscriptions saved",
+        f"<#{channel}> now follows: {', '.join(after) or 'nothing'}.",
+        footer=_access_note(channel, status),
+    )
+
+
+def _access_note(channel: str, status: ChannelStatus) -> str:
+    if status == ChannelStatus.JOINED:
+        return f"I joined <#{channel}> to post there."
+    if status == ChannelStatus.UNKNOWN:
+        return f"Slack did not answer whether I can post in <#{channel}>; if it is private, invite me."
+    return ""
 
 
 def reminders(ctx: Context, tokens: list[Token]) -> Response:
@@ -427,7 +441,7 @@ def reminders(ctx: Context, tokens: list[Token]) -> Response:
         try:
             seconds = sorted({parse_duration(t.value) for t in tokens}, reverse=True)
         except DurationError as exc:
-            raise UsageError(escape(str(exc)) + ".") from exc
+            raise UsageError(f"`{escape(exc.text)}` {exc.problem}; use {LEAD_FORMS}.") from exc
         if len(seconds) > 10:
             raise UsageError("Ten lead times at most.")
     queries.set_lead_seconds(session=ctx.session, team_id=ctx.team_id, seconds=seconds)
@@ -484,7 +498,7 @@ def _settings_record(group: Group) -> dict[str, Any]:
     }
 
 
-def _topic_channel(value: str) -> str | None:
+def _topic_channel(ctx: Context, value: str) -> str | None:
     if value.lower() == "off":
         return None
     channel = channel_id_of(value)
@@ -493,6 +507,8 @@ def _topic_channel(value: str) -> str | None:
             "Name the channel whose topic follows the chair: `/gmg settings topic #channel`, "
             "or `/gmg settings topic off`."
         )
+    # Setting a topic needs the bot in the channel: find out now, not at the next handover.
+    ctx.postable(channel)
     return channel
 
 
@@ -530,7 +546,7 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
                 raise ValueError(f"{value!r} is not a number of months from 1 to 24")
             group.term_months = int(value)
         elif key == "topic":
-            group.topic_channel = _topic_channel(value)
+            group.topic_channel = _topic_channel(ctx, value)
         else:
             raise UsageError(f"`{escape(key)}` is not a setting. Use {SETTINGS_FORMS}.")
     except ValueError as exc:

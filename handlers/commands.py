@@ -3,12 +3,14 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from handlers import calendar, changes, notices, questions
-from handlers.context import Context
+from handlers import calendar, changes, questions
+from handlers.context import ChannelAccess, Context
 from handlers.response import Response, UsageError
 from handlers.text import Token, escape, normalize_input, tokenize
+from storage.db import is_write_conflict
 from storage.matching import closest
 from storage.models import Group
 
@@ -44,6 +46,8 @@ ADMIN_HELP = [
     ("calendar", "calendar"),
     ("calendar new-key", "calendar new-key"),
 ]
+# A change refused by the database for a concurrent one is tried again this many times in all.
+CONFLICT_ATTEMPTS = 4
 WHEN_NOTE = "WHEN: `today`, `next`, `previous`, `2011-03-15`, `2011-03`, `2011-H1`, `2011`."
 
 
@@ -112,23 +116,47 @@ def handle_command(
     now: datetime,
     channel_id: str | None = None,
     public_base_url: str | None = None,
+    channels: ChannelAccess | None = None,
 ) -> Response:
-    """Answers one /gmg command; a change is written whole or not at all."""
+    """Answers one /gmg command; a change is written whole or not at all.
+
+    A change that clashes with another saved at the same moment (the database refuses it: an
+    overlapping term, a member added twice, SQLite's one writer) is tried again on the data as it now
+    is, where it is saved or refused with its reason; only a clash that persists is reported as such."""
     command = normalize_input(text)
-    ctx = Context(
-        session=session,
-        group=group,
-        user_id=user_id,
-        admin_elsewhere=is_admin,
-        now=now,
-        channel_id=channel_id,
-        command=command,
-        public_base_url=public_base_url,
+    for _ in range(CONFLICT_ATTEMPTS):
+        ctx = Context(
+            session=session,
+            group=group,
+            user_id=user_id,
+            admin_elsewhere=is_admin,
+            now=now,
+            channel_id=channel_id,
+            command=command,
+            public_base_url=public_base_url,
+            channels=channels,
+        )
+        try:
+            return _apply(ctx, command)
+        except DBAPIError as exc:
+            session.rollback()
+            if not is_write_conflict(exc):
+                raise
+    return Response(
+        title="That did not work",
+        sections=[
+            "Other changes to the group were being saved at the same moment, and this one could not "
+            "be checked against them. Nothing was changed: send the command again."
+        ],
+        ok=False,
     )
+
+
+def _apply(ctx: Context, command: str) -> Response:
     try:
         response = _dispatch(ctx, command)
     except UsageError as exc:
-        session.rollback()
+        ctx.session.rollback()
         return Response(
             title="That did not work",
             sections=[str(exc)],
@@ -136,11 +164,10 @@ def handle_command(
             ok=False,
         )
     if response.changed:
-        # Reminders follow the plan: what changed is re-planned in the same transaction.
-        notices.replan(session=session, group=group, now=now)
-        session.commit()
+        # The deliveries are re-planned as the transaction commits (storage/replanning.py).
+        ctx.session.commit()
     else:
-        session.rollback()
+        ctx.session.rollback()
     return response
 
 

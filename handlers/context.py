@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -13,6 +14,23 @@ from storage import queries
 from storage.matching import closest, resolve_member
 from storage.models import Group, Member
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
+
+
+class ChannelStatus(Enum):
+    """What the bot can do in a channel, as Slack says it."""
+
+    POSTABLE = "postable"
+    JOINED = "joined"  # a public channel the bot has just joined
+    NOT_FOUND = "not_found"  # no such channel, or a private one the bot was not invited to
+    ARCHIVED = "archived"
+    CANNOT_JOIN = "cannot_join"
+    UNKNOWN = "unknown"  # Slack could not be asked just now
+
+
+class ChannelAccess(Protocol):
+    """Asks Slack whether the bot can post in a channel (joining a public one if need be)."""
+
+    def check(self, channel_id: str) -> ChannelStatus: ...
 
 
 @dataclass
@@ -27,6 +45,8 @@ class Context:
     command: str
     # The bot's public address (PUBLIC_BASE_URL), for answers that give a link to it.
     public_base_url: str | None = None
+    # Slack's view of channels, where there is a Slack to ask (not in the command line).
+    channels: ChannelAccess | None = None
     schedule: Schedule = field(init=False)
 
     def __post_init__(self) -> None:
@@ -80,6 +100,25 @@ class Context:
 
     def starts_at(self, slot: Slot) -> datetime:
         return handover_instant(self.group, slot.first_day)
+
+    def postable(self, channel_id: str) -> ChannelStatus:
+        """Refuses a channel the bot cannot post in, saying how to fix it; a direct message is fine."""
+        if self.channels is None or not channel_id.startswith(("C", "G")):
+            return ChannelStatus.POSTABLE
+        status = self.channels.check(channel_id)
+        if status == ChannelStatus.NOT_FOUND:
+            raise UsageError(
+                f"I cannot see <#{channel_id}>. If it is a private channel, invite me first "
+                "(`/invite @gmg` in that channel), then send this command again."
+            )
+        if status == ChannelStatus.ARCHIVED:
+            raise UsageError(f"<#{channel_id}> is archived: nothing can be posted there.")
+        if status == ChannelStatus.CANNOT_JOIN:
+            raise UsageError(
+                f"I could not join <#{channel_id}>. Invite me first (`/invite @gmg` in that channel), "
+                "then send this command again."
+            )
+        return status
 
     def audit(self, before: Any, after: Any) -> int:
         """Writes the audit entry of this command; its id names the events it caused."""

@@ -52,7 +52,7 @@ def to_plain(mrkdwn: str) -> str:
     """mrkdwn as a terminal shows it: bold and italic markers and escapes taken out."""
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", mrkdwn)
     text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
-    return unescape_entities(re.sub(r"(?m)^>", "  ", text))
+    return as_written(re.sub(r"(?m)^>", "  ", text))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -60,9 +60,7 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _blocks(title: str, sections: list[str], footer: str) -> list[Block]:
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=_clip(unescape_entities(title), MAX_HEADER)))
-    ]
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_clip(as_written(title), MAX_HEADER)))]
     room = MAX_BLOCKS - 1 - (1 if footer else 0)
     body = [s for s in sections if s.strip()]
     if len(body) > room:
@@ -73,6 +71,24 @@ def _blocks(title: str, sections: list[str], footer: str) -> list[Block]:
     return blocks
 
 
+# mrkdwn has no escape for its formatting markers. In user text a marker that could open or close
+# bold, italics, strike or code (one not inside a word; a backtick anywhere) is shown as a lookalike
+# that Slack cannot take for a marker, so a title like `*Safe* migration` leaves the formatting around
+# it intact; `New_York` stays as written. Plain text shows the characters as typed.
+_LOOKALIKE = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+_MARKER = re.compile(r"`|(?<!\w)[*_~]|[*_~](?!\w)")
+_MARKERS_BACK = str.maketrans({v: k for k, v in _LOOKALIKE.items()})
+
+
+def shown_as_text(text: str) -> str:
+    return _MARKER.sub(lambda m: _LOOKALIKE[m.group()], text)
+
+
 def unescape_entities(text: str) -> str:
     # Plain text (headers, terminals) shows characters as written: no mrkdwn escapes there.
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def as_written(text: str) -> str:
+    """User text from mrkdwn back as it was typed, for plain-text surfaces."""
+    return unescape_entities(text).translate(_MARKERS_BACK)

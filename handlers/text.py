@@ -1,11 +1,12 @@
 """Reading what people type in Slack, and writing mrkdwn that shows user text as text."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from handlers.response import UsageError, unescape_entities
+from handlers.response import UsageError, shown_as_text, unescape_entities
 
 # Slack sends typographic quotes when people type straight ones on some clients.
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -47,8 +48,9 @@ def tokenize(text: str) -> list[Token]:
 
 
 def normalize_input(text: str) -> str:
-    # NUL is never meant, and PostgreSQL refuses it in text.
-    return text.translate(_QUOTES).replace("\x00", "").strip()
+    # NUL is never meant, and PostgreSQL refuses it in text. NFC: an accent typed as a separate
+    # combining mark is stored as the one character it shows.
+    return unicodedata.normalize("NFC", text.translate(_QUOTES).replace("\x00", "")).strip()
 
 
 def unescape_slack(text: str) -> str:
@@ -70,7 +72,8 @@ def unescape_slack(text: str) -> str:
 
 def escape(text: str) -> str:
     """User text inside mrkdwn: it cannot ping, link or break the formatting around it."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return shown_as_text(text)
 
 
 def user_id_of(word: str) -> str | None:

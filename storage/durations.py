@@ -10,17 +10,20 @@ LEAD_FORMS = "`30d`, `7d`, `1d`, `12h`, `90m`, `45s` or a sum like `1d12h` (at m
 
 
 class DurationError(ValueError):
-    pass
+    def __init__(self, text: str, problem: str) -> None:
+        super().__init__(f"`{text}` {problem}; use {LEAD_FORMS}")
+        self.text = text
+        self.problem = problem
 
 
 def parse_duration(text: str) -> int:
     """Seconds in `text`; refuses anything but a positive sum of d/h/m/s parts up to 366 days."""
     cleaned = text.strip().lower()
     if not _WHOLE.fullmatch(cleaned):
-        raise DurationError(f"`{text}` is not a lead time; use {LEAD_FORMS}")
+        raise DurationError(text, "is not a lead time")
     seconds = sum(int(n) * UNITS[unit] for n, unit in _PART.findall(cleaned))
     if not 0 < seconds <= MAX_LEAD_SECONDS:
-        raise DurationError(f"`{text}` is out of range; use {LEAD_FORMS}")
+        raise DurationError(text, "is out of range")
     return seconds
 
 

@@ -2,6 +2,7 @@
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
@@ -19,7 +20,15 @@ M = TypeVar("M", bound=Named)
 
 
 def member_key(text: str) -> str:
-    return _IGNORED.sub("", text).casefold()
+    """What a name compares by: fullwidth `FAO`, a decomposed `é` and other compatibility forms
+    count as the characters they show (NFKC), in any case, without spaces, dots or hyphens."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return _IGNORED.sub("", folded)
+
+
+def canonical_code(text: str) -> str:
+    """A member code as stored: its compatibility forms resolved (fullwidth `FAO` is stored as `FAO`)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def resolve_member(members: Iterable[M], text: str) -> M | None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, update
 from sqlmodel import Session, col, func, select
 
+from storage import replanning
 from storage.models import (
     Admin,
     AuditEntry,
@@ -236,11 +237,13 @@ def is_listed_admin(*, session: Session, team_id: str, user_id: str) -> bool:
 def add_audit_entry(
     *, session: Session, team_id: str, at: datetime, user_id: str, action: str, before: Any, after: Any
 ) -> int:
-    """Records a change and raises the group's version, so that cached answers are computed anew."""
+    """Records a change and raises the group's version, so that cached answers are computed anew;
+    the deliveries of the workspace are re-planned before the transaction commits."""
     entry = AuditEntry(
         team_id=team_id, at=at, user_id=user_id, action=action[:4000], before=before, after=after
     )
     session.add(entry)
+    replanning.mark_changed(session=session, team_id=team_id, at=at)
     session.execute(update(Group).where(col(Group.team_id) == team_id).values(version=col(Group.version) + 1))
     session.flush()
     assert entry.id is not None

@@ -2,19 +2,20 @@
 
 import itertools
 import re
+import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage import queries
 from storage.durations import DurationError, format_duration, parse_duration
-from storage.matching import resolve_member
+from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Admin, Group, Member, Subscription, Term
 
 try:  # libyaml's parser when PyYAML has it: the built-in data is read for every new workspace
@@ -38,12 +39,19 @@ class _Strict(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
+    def _clean_text(cls, value: Any) -> Any:
         # PostgreSQL refuses NUL in text: refuse it here, naming the record, before anything is written.
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and "\x00" in v for v in texts):
             raise ValueError("contains a NUL character")
-        return value
+        # NFC: an accent written as a separate combining mark is stored as the one character it shows.
+        if isinstance(value, list):
+            return [_nfc(v) for v in value]
+        return _nfc(value)
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
 class GroupDoc(_Strict):
@@ -68,7 +76,7 @@ class GroupDoc(_Strict):
 
 
 class MemberDoc(_Strict):
-    code: str = Field(min_length=1, max_length=50)
+    code: Annotated[str, AfterValidator(canonical_code)] = Field(min_length=1, max_length=50)
     name: str = Field(default="", max_length=200)
     active: bool = True
     joined: int | None = Field(default=None, ge=1900, le=2200)
@@ -156,7 +164,27 @@ def _as_text(loader: SafeLoader, node: yaml.Node) -> str:
     return str(node.value)
 
 
+def _mapping_once(loader: SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping whose keys each appear once: YAML would let the last of two win, silently."""
+    seen: dict[tuple[type, Any], int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool):
+            continue
+        line = key_node.start_mark.line + 1
+        if (type(key), key) in seen:
+            raise ImportError_(
+                f"line {line}: the key `{key}` appears twice in one mapping "
+                f"(first on line {seen[type(key), key]}); keep one"
+            )
+        seen[type(key), key] = line
+    return loader.construct_mapping(node, deep=True)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping_once)
 
 
 def parse_document(text: str) -> Document:
@@ -203,6 +231,7 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     group = queries.get_group(session=session, team_id=team_id)
     members = {} if replace else {m.code: m for m in queries.list_members(session=session, team_id=team_id)}
     terms = {} if replace else {t.first_day: t for t in queries.list_terms(session=session, team_id=team_id)}
+    _check_members_once(doc.members)
     pool = _member_pool(members, doc.members)
     new_terms = [_term_from(t, pool, team_id, i) for i, t in enumerate(doc.terms)]
     starts = [t.first_day for t in new_terms]
@@ -257,6 +286,16 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     admins = set(queries.list_admins(session=session, team_id=team_id))
     session.add_all(Admin(team_id=team_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
     session.flush()
+
+
+def _check_members_once(docs: list[MemberDoc]) -> None:
+    """Two records of one member in a document (`FAO` and fullwidth `FAO`, `UN Women` and `UN-WOMEN`) would
+    leave the last one's fields: refuse, naming both."""
+    first: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        j = first.setdefault(member_key(doc.code), i)
+        if j != i:
+            raise ImportError_(f"members[{i}] ({doc.code}): the same member as members[{j}] ({docs[j].code})")
 
 
 def _member_pool(members: dict[str, Member], docs: list[MemberDoc]) -> list[MemberDoc]:

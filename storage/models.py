@@ -3,9 +3,11 @@
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, event
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
+
+from storage.matching import member_key
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -60,9 +62,21 @@ class MemberBase(SQLModel):
 
 
 class Member(MemberBase, table=True):
-    __table_args__ = (UniqueConstraint("team_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "code"),
+        # `UN Women`, `un-women` and fullwidth forms are one member: the database refuses a second.
+        UniqueConstraint("team_id", "code_key", name="uq_member_team_code_key"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
+    # The code as names are compared (storage.matching.member_key); kept in step with `code`.
+    code_key: str = Field(default="", max_length=200)
+
+
+@event.listens_for(Member, "before_insert")
+@event.listens_for(Member, "before_update")
+def _member_code_key(_mapper: Any, _connection: Any, member: Member) -> None:
+    member.code_key = member_key(member.code)
 
 
 class TermBase(SQLModel):

@@ -233,6 +233,7 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     terms = {} if replace else {t.first_day: t for t in queries.list_terms(session=session, team_id=team_id)}
     _check_members_once(doc.members)
     pool = _member_pool(members, doc.members)
+    _check_names_unique(pool)
     new_terms = [_term_from(t, pool, team_id, i) for i, t in enumerate(doc.terms)]
     starts = [t.first_day for t in new_terms]
     twice = sorted(d for d in set(starts) if starts.count(d) > 1)
@@ -244,6 +245,9 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     rotation = None
     if doc.rotation is not None:
         rotation = [_known_code(pool, code, f"rotation: {code!r}") for code in doc.rotation]
+        twice = [code for code in dict.fromkeys(rotation) if rotation.count(code) > 1]
+        if twice:
+            raise ImportError_(f"rotation: {twice[0]} appears twice; name each member once")
 
     # Everything is checked: from here on, write.
     incoming_members = _merge_members(members, doc.members, team_id)
@@ -296,6 +300,17 @@ def _check_members_once(docs: list[MemberDoc]) -> None:
         j = first.setdefault(member_key(doc.code), i)
         if j != i:
             raise ImportError_(f"members[{i}] ({doc.code}): the same member as members[{j}] ({docs[j].code})")
+
+
+def _check_names_unique(pool: list[MemberDoc]) -> None:
+    """Each code and alias names one member: a name shared by two would pick one of them at random."""
+    owner: dict[str, str] = {}
+    for member in pool:
+        for name in dict.fromkeys([member.code, *member.aliases]):
+            key = member_key(name)
+            other = owner.setdefault(key, member.code)
+            if other != member.code:
+                raise ImportError_(f"members ({member.code}): the name {name!r} already names {other}")
 
 
 def _member_pool(members: dict[str, Member], docs: list[MemberDoc]) -> list[MemberDoc]:

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -19,7 +21,7 @@ from sqlmodel import Session, select
 from bot.logs import RedactingFormatter
 from bot.manifest import BOT_SCOPES
 from storage import queries
-from storage.db import make_engine
+from storage.db import MIGRATIONS, make_engine, upgrade
 from storage.deliveries import PENDING, REPLANNED, SKIPPED
 from storage.models import Delivery, Group, Member, Subscription, Term
 from storage.transfer import ImportError_, dump_yaml, export_document, import_document, parse_document
@@ -312,3 +314,32 @@ def test_members_are_unchanged_by_a_refused_lookalike(ask: Asker) -> None:
     ask("member add \uff26\uff21\uff2f Food")
     after = {m.code for m in ask.session.exec(select(Member).where(Member.team_id == "T1")).all()}
     assert before == after
+
+
+def test_a_second_member_whose_code_reads_the_same_is_refused_by_the_database(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Member(team_id="T7", code="UN Women", name="A"))
+        session.commit()
+        session.add(Member(team_id="T7", code="un-women", name="B"))
+        with pytest.raises(IntegrityError):
+            session.commit()
+
+
+def test_upgrading_an_earlier_database_fills_the_member_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.execute(
+            text(
+                "INSERT INTO member (team_id, code, name, active, note, aliases, focal_points) "
+                "VALUES ('T1', 'UN Women', 'UN Women', 1, '', '[]', '[]'), "
+                "('T1', '\uff26\uff21\uff2f', 'FAO', 1, '', '[]', '[]')"
+            )
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        keys = {m.code: m.code_key for m in session.exec(select(Member)).all()}
+    assert keys == {"UN Women": "unwomen", "\uff26\uff21\uff2f": "fao"}

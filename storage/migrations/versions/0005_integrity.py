@@ -1,4 +1,5 @@
-"""the database guarantees what must hold: no overlapping terms, paused workspaces, seen requests
+"""the database guarantees what must hold: no overlapping terms, one member per name, paused workspaces,
+seen requests
 
 Revision ID: 0005
 Revises: 0004
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.models
+from storage.matching import member_key
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -56,6 +58,7 @@ def upgrade() -> None:
         op.execute(_SQLITE_TRIGGER.format(name="insert", event="INSERT"))
         op.execute(_SQLITE_TRIGGER.format(name="update", event="UPDATE OF team_id, first_day, last_day"))
 
+    _add_member_code_key(bind)
     op.create_table(
         "pausedworkspace",
         sa.Column("team_id", sa.String(length=32), nullable=False),
@@ -73,10 +76,34 @@ def upgrade() -> None:
     op.create_index("ix_seenrequest_seen_at", "seenrequest", ["seen_at"], unique=False)
 
 
+def _add_member_code_key(bind: sa.Connection) -> None:
+    """Members compared as names are compared: two codes that read the same must not both exist."""
+    with op.batch_alter_table("member") as batch:
+        batch.add_column(sa.Column("code_key", sa.String(length=200), nullable=False, server_default=""))
+    member = sa.table(
+        "member", sa.column("id", sa.Integer), sa.column("team_id", sa.String), sa.column("code", sa.String)
+    )
+    owner: dict[tuple[str, str], str] = {}
+    for row_id, team_id, code in bind.execute(sa.select(member.c.id, member.c.team_id, member.c.code)):
+        key = member_key(code)
+        other = owner.setdefault((team_id, key), code)
+        if other != code:
+            raise RuntimeError(
+                f"workspace {team_id} has members {other!r} and {code!r}, which read the same: "
+                "remove one of them, then upgrade again"
+            )
+        bind.execute(sa.text("UPDATE member SET code_key = :key WHERE id = :id"), {"key": key, "id": row_id})
+    with op.batch_alter_table("member") as batch:
+        batch.create_unique_constraint("uq_member_team_code_key", ["team_id", "code_key"])
+
+
 def downgrade() -> None:
     op.drop_index("ix_seenrequest_seen_at", table_name="seenrequest")
     op.drop_table("seenrequest")
     op.drop_table("pausedworkspace")
+    with op.batch_alter_table("member") as batch:
+        batch.drop_constraint("uq_member_team_code_key", type_="unique")
+        batch.drop_column("code_key")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE term DROP CONSTRAINT term_days_in_order")
         op.execute("ALTER TABLE term DROP CONSTRAINT term_no_overlap")

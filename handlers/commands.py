@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from handlers import calendar, changes, questions
+from handlers import calendar, changes, configuration, questions
 from handlers.context import ChannelAccess, Context
 from handlers.response import Response, UsageError
 from handlers.text import Token, escape, normalize_input, tokenize
@@ -197,9 +197,9 @@ def _dispatch(ctx: Context, command: str) -> Response:
     if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries"):
         return _change(ctx, word, command, rest)
     if word == "reminders":
-        return changes.reminders(ctx, rest)
+        return configuration.reminders(ctx, rest)
     if word == "settings":
-        return changes.settings(ctx, rest)
+        return configuration.settings(ctx, rest)
     guess = closest(word, KNOWN)
     hint = f" Did you mean `/gmg {guess}`?" if guess else ""
     raise UsageError(f"`{escape(tokens[0].value[:50])}` is not a /gmg command.{hint}")
@@ -215,13 +215,13 @@ def _change(ctx: Context, word: str, command: str, rest: list[Token]) -> Respons
     if word in ("rotation",):
         return changes.rotation_set(ctx, text, rest)
     if word in ("admin", "admins"):
-        return changes.admin_change(ctx, rest)
+        return configuration.admin_change(ctx, rest)
     if word in ("subscribe", "unsubscribe"):
-        return changes.subscription(ctx, rest, subscribe=word == "subscribe")
+        return configuration.subscription(ctx, rest, subscribe=word == "subscribe")
     if word == "deliveries":
         return questions.deliveries_report(ctx, [t.value for t in rest])
     if word == "log":
-        return changes.log(ctx, rest)
+        return configuration.log(ctx, rest)
     return CHANGES[word](ctx, text, rest)
 
 

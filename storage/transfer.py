@@ -245,9 +245,9 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
     rotation = None
     if doc.rotation is not None:
         rotation = [_known_code(pool, code, f"rotation: {code!r}") for code in doc.rotation]
-        twice = [code for code in dict.fromkeys(rotation) if rotation.count(code) > 1]
-        if twice:
-            raise ImportError_(f"rotation: {twice[0]} appears twice; name each member once")
+        repeated = [code for code in dict.fromkeys(rotation) if rotation.count(code) > 1]
+        if repeated:
+            raise ImportError_(f"rotation: {repeated[0]} appears twice; name each member once")
 
     # Everything is checked: from here on, write.
     incoming_members = _merge_members(members, doc.members, team_id)

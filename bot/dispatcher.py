@@ -1,13 +1,16 @@
 """Sends due deliveries through the Slack Web API. The database decides what is due and who sends it:
-each process claims rows under a lease, so extra replicas and restarts neither lose nor double one."""
+each process claims rows under a lease, so extra replicas and restarts neither lose nor double one.
+
+Claiming never waits for Slack: claimed deliveries go to long-lived senders (bot/scheduler.py's
+Senders), one queue per target, so a channel whose posts hang holds up no other channel."""
 
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -15,20 +18,28 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.slack_client import CHANNEL_GONE, NOT_IN_CHANNEL, error_code
+from bot.scheduler import Senders
+from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope
 from handlers import notices
 from handlers.text import instant
-from storage import deliveries, queries
+from storage import access, deliveries, queries
 from storage.deliveries import FAILED, SENT, SKIPPED
 from storage.models import Delivery
 from storage.schedule import zone
 
 LEASE = timedelta(minutes=2)
+# Leases of held deliveries are extended this often, well before they run out.
+RENEW_EVERY = LEASE / 4
+# The most deliveries one process holds (queued or being sent) at a time.
 BATCH = 100
 SENDERS = 8
 MAX_ATTEMPTS = 6
 # Slack takes about one message per second per channel.
 CHANNEL_INTERVAL = 1.0
+# A paused workspace's token is tried again (auth.test) at most this often.
+RECHECK_PAUSED = timedelta(minutes=1)
+# What network faults and answers that are not Slack's JSON raise: they may pass.
+NETWORK_ERRORS = (SlackClientError, OSError, ValueError)
 log = logging.getLogger("gmg.deliveries")
 
 
@@ -40,13 +51,20 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-class Retry(Exception):
-    """Try again at `at`; `reason` says why."""
+def nothing_to_wake(at: datetime | None) -> None:
+    """The default when no clock drives the dispatcher (run_once)."""
 
-    def __init__(self, at: datetime, reason: str) -> None:
-        super().__init__(reason)
-        self.at = at
-        self.reason = reason
+
+def is_channel(target: str) -> bool:
+    return target.startswith(("C", "G"))
+
+
+def transient_reason(code: str, status: int) -> str:
+    if status >= 500:
+        return f"Slack answered {status}"
+    if code.endswith("_not_json"):
+        return f"Slack answered a page that is not JSON (HTTP {status})"
+    return code
 
 
 class Dispatcher:
@@ -58,13 +76,20 @@ class Dispatcher:
         operators: frozenset[str] = frozenset(),
         clock: Callable[[], datetime] = utc_now,
         worker: str | None = None,
+        recheck_paused: timedelta = RECHECK_PAUSED,
     ) -> None:
         self.engine = engine
         self.client = client
         self.operators = operators
         self.clock = clock
         self.worker = worker or worker_name()
-        self._last_post: dict[str, float] = {}
+        self.recheck_paused = recheck_paused
+        # Asks the clock to claim again at the given time (None: now); set by DeliveryClock.
+        self.on_due: Callable[[datetime | None], None] = nothing_to_wake
+        self.senders = Senders(self._deliver_claimed, threads=SENDERS, interval=CHANNEL_INTERVAL)
+        self._renewed = time.monotonic()
+        # Set when claims stopped at BATCH: the senders then call for more once they have room.
+        self._starved = threading.Event()
 
     def replan_all(self) -> None:
         """Plans the coming handovers of every workspace (time moves new ones into view)."""
@@ -80,114 +105,167 @@ class Dispatcher:
         with Session(self.engine) as session:
             return deliveries.next_due_at(session=session)
 
+    # -- claiming ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.senders.start()
+
+    def dispatch(self) -> datetime | None:
+        """Claims what is due, as much as the senders have room for, and hands it to them without
+        waiting; returns when to claim next (None: when the senders have room again)."""
+        self._renew_leases()
+        self._claim()
+        return None if self._starved.is_set() else self.next_due()
+
+    def stop(self, timeout: float) -> None:
+        """Stops taking deliveries: those not yet sent are released at once, each sender finishes and
+        records the one it is sending (within `timeout` seconds; one still unanswered then stays
+        leased, as it may have gone out)."""
+        self._release(self.senders.stop())
+        stuck = self.senders.join(timeout)
+        if stuck:
+            log.warning("stopping with %d deliveries in flight; they stay leased", len(stuck))
+
     def run_once(self) -> int:
-        """Sends everything due now; returns how many deliveries it finished or rescheduled."""
-        handled = 0
-        with Session(self.engine) as session:
-            while claimed := deliveries.claim_due(
-                session=session, now=self.clock(), worker=self.worker, lease=LEASE, limit=BATCH
-            ):
-                by_target: dict[str, list[Delivery]] = {}
-                for delivery in claimed:
-                    by_target.setdefault(delivery.target, []).append(delivery)
-                # Targets in parallel (Slack answers in tens of milliseconds); one target's messages in
-                # order, one at a time, so that its pace stays within Slack's rate per channel.
-                with ThreadPoolExecutor(max_workers=SENDERS) as pool:
-                    handled += sum(pool.map(self._deliver_in_order, by_target.values()))
-        return handled
+        """Sends everything due now and waits until it is sent or rescheduled; returns how many
+        deliveries that was. For one-off workers and tests; `gmg-bot run` keeps the senders running."""
+        before = self.senders.finished
+        self.start()
+        try:
+            while self._claim():
+                while not self.senders.wait_idle(RENEW_EVERY.total_seconds()):
+                    self._renew_leases()
+        finally:
+            self.stop(timeout=30)
+        return self.senders.finished - before
 
-    def _deliver_in_order(self, batch: list[Delivery]) -> int:
+    def _claim(self) -> int:
+        room = BATCH - self.senders.held_count()
+        if room <= 0:
+            self._starved.set()
+            return 0
         with Session(self.engine) as session:
-            for delivery in batch:
-                self._deliver(session, delivery)
-        return len(batch)
+            claimed = deliveries.claim_due(
+                session=session, now=self.clock(), worker=self.worker, lease=LEASE, limit=room
+            )
+        if len(claimed) == room:  # more may be due than there was room for
+            self._starved.set()
+        else:
+            self._starved.clear()
+        self._release(self.senders.submit(claimed))
+        return len(claimed)
 
-    def _deliver(self, session: Session, delivery: Delivery) -> None:
-        now = self.clock()
-        if now >= delivery.expires_at:
+    def _renew_leases(self) -> None:
+        if time.monotonic() - self._renewed < RENEW_EVERY.total_seconds():
+            return
+        self._renewed = time.monotonic()
+        held = {d.id for d in self.senders.held() if d.id is not None}
+        with Session(self.engine) as session:
+            kept = deliveries.renew(
+                session=session, ids=sorted(held), worker=self.worker, until=self.clock() + LEASE
+            )
+        lost = held - kept
+        if lost:
+            # Taken over by another worker after the lease ran out, or skipped since: not ours to send.
+            self.senders.drop(lambda d: d.id in lost)
+            log.warning("dropped %d deliveries this worker no longer holds", len(lost))
+
+    def _release(self, unsent: Sequence[Delivery]) -> None:
+        ids = [d.id for d in unsent if d.id is not None]
+        if ids:
+            with Session(self.engine) as session:
+                deliveries.release(session=session, ids=ids, worker=self.worker)
+            log.info("released %d deliveries unsent", len(ids))
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def _deliver_claimed(self, delivery: Delivery) -> bool:
+        """Runs on a sender thread; returns whether Slack was called (the pace counts those)."""
+        with Session(self.engine) as session:
+            called = self._deliver(session, delivery)
+        if self._starved.is_set() and self.senders.held_count() <= BATCH // 2:
+            self._starved.clear()
+            self.on_due(None)
+        return called
+
+    def _deliver(self, session: Session, delivery: Delivery) -> bool:
+        if self.clock() >= delivery.expires_at:
             group = queries.get_group(session=session, team_id=delivery.team_id)
             due = instant(delivery.due_at, zone(group)) if group else delivery.due_at.isoformat()
             self._finish(
                 session, delivery, SKIPPED, reason=f"too late: it was due {due} and is no longer useful"
             )
-            return
+            return False
         try:
-            ts = self._send(delivery)
-        except Retry as retry:
-            if delivery.attempts >= MAX_ATTEMPTS:
-                self._fail(session, delivery, f"{retry.reason}, still after {delivery.attempts} attempts")
-            else:
-                deliveries.retry_later(
-                    session=session, delivery=delivery, worker=self.worker, at=retry.at, reason=retry.reason
-                )
-                log.info(
-                    "delivery=%s retry_at=%s reason=%s", delivery.key, retry.at.isoformat(), retry.reason
-                )
-            return
+            ts = self._post(delivery)
         except SlackApiError as exc:
-            code = error_code(exc)
-            self._fail(session, delivery, code)
-            if code in CHANNEL_GONE and delivery.target.startswith(("C", "G")):
-                self._end_subscriptions(session, delivery, code)
-            return
-        self._finish(session, delivery, SENT, ts=ts)
+            self._refused(session, delivery, exc)
+        except NETWORK_ERRORS as exc:
+            self._retry(session, delivery, f"connection error ({type(exc).__name__})")
+        else:
+            self._finish(session, delivery, SENT, ts=ts)
+        return True
 
-    def _send(self, delivery: Delivery) -> str:
-        """Posts the delivery; raises Retry for what may pass (429, 5xx, the network)."""
-        self._pace(delivery.target)
+    def _post(self, delivery: Delivery) -> str:
         try:
             return self._call(delivery)
         except SlackApiError as exc:
             if error_code(exc) != NOT_IN_CHANNEL:
-                raise self._retry_or_raise(exc, delivery) from exc
+                raise
+            refused = exc
         # A public channel the bot is not in yet: join it and post once more.
-        self.client.conversations_join(channel=delivery.target)
         try:
-            return self._call(delivery)
+            self.client.conversations_join(channel=delivery.target)
         except SlackApiError as exc:
-            raise self._retry_or_raise(exc, delivery) from exc
-        except SlackClientError as exc:
-            raise self._backoff(delivery, type(exc).__name__) from exc
+            # Slack cannot join a private channel for the bot: it must be invited, the channel is not gone.
+            if fault(exc) is Fault.CHANNEL_GONE:
+                raise refused from exc
+            raise
+        return self._call(delivery)
 
     def _call(self, delivery: Delivery) -> str:
-        try:
-            if delivery.kind == "topic":
-                self.client.conversations_setTopic(channel=delivery.target, topic=delivery.text)
-                ts = ""
-            else:
-                response = self.client.chat_postMessage(
-                    channel=delivery.target,
-                    text=delivery.text,
-                    blocks=delivery.blocks or None,
-                    unfurl_links=False,
-                )
-                ts = str(response.get("ts", ""))
-        except SlackApiError:
-            raise
-        except (SlackClientError, OSError) as exc:
-            raise self._backoff(delivery, f"connection error ({type(exc).__name__})") from exc
-        self._last_post[delivery.target] = time.monotonic()
-        return ts
+        if delivery.kind == "topic":
+            self.client.conversations_setTopic(channel=delivery.target, topic=delivery.text)
+            return ""
+        response = self.client.chat_postMessage(
+            channel=delivery.target, text=delivery.text, blocks=delivery.blocks or None, unfurl_links=False
+        )
+        return str(response.get("ts", ""))
 
-    def _retry_or_raise(self, exc: SlackApiError, delivery: Delivery) -> Exception:
-        status = exc.response.status_code
-        if status == 429:
-            wait = int(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
-            return Retry(self.clock() + timedelta(seconds=max(wait, 1)), "rate limited by Slack")
-        if status >= 500:
-            return self._backoff(delivery, f"Slack answered {status}")
-        return exc
+    def _refused(self, session: Session, delivery: Delivery, exc: SlackApiError) -> None:
+        """Acts on Slack's refusal by its class: retry, pause the workspace, fail, or end a subscription."""
+        kind, code, status = fault(exc), error_code(exc), exc.response.status_code
+        if kind is Fault.RATE_LIMITED:
+            headers = exc.response.headers
+            wait = int(headers.get("Retry-After", headers.get("retry-after", 1)))
+            self._retry(
+                session, delivery, "rate limited by Slack", self.clock() + timedelta(seconds=max(wait, 1))
+            )
+        elif kind is Fault.TRANSIENT:
+            self._retry(session, delivery, transient_reason(code, status))
+        elif kind is Fault.ACCESS_GONE:
+            self._pause(session, delivery, code)
+        elif kind is Fault.MISSING_SCOPE:
+            scope = needed_scope(exc) or "a scope Slack did not name"
+            advice = "add it on the app's OAuth & Permissions page, then reinstall the app"
+            self._fail(session, delivery, f"{code}: the app needs the {scope} scope ({advice})", kind)
+        elif kind is Fault.CHANNEL_GONE and is_channel(delivery.target):
+            self._fail(session, delivery, code, kind)
+            self._end_subscriptions(session, delivery, code)
+        else:
+            self._fail(session, delivery, code, Fault.UNDELIVERABLE)
 
-    def _backoff(self, delivery: Delivery, reason: str) -> Retry:
-        delay = min(2**delivery.attempts, 300)
-        return Retry(self.clock() + timedelta(seconds=delay), reason)
-
-    def _pace(self, target: str) -> None:
-        last = self._last_post.get(target)
-        if last is not None:
-            wait = CHANNEL_INTERVAL - (time.monotonic() - last)
-            if wait > 0:
-                time.sleep(wait)
+    def _retry(self, session: Session, delivery: Delivery, reason: str, at: datetime | None = None) -> None:
+        """Tries again later (by default with exponential backoff), a bounded number of times."""
+        if delivery.attempts >= MAX_ATTEMPTS:
+            self._fail(
+                session, delivery, f"{reason}, still after {delivery.attempts} attempts", Fault.TRANSIENT
+            )
+            return
+        at = at or self.clock() + timedelta(seconds=min(2**delivery.attempts, 300))
+        deliveries.retry_later(session=session, delivery=delivery, worker=self.worker, at=at, reason=reason)
+        log.info("delivery=%s retry_at=%s reason=%s", delivery.key, at.isoformat(), reason)
+        self.on_due(at)
 
     def _finish(
         self, session: Session, delivery: Delivery, state: str, *, ts: str = "", reason: str = ""
@@ -209,29 +287,45 @@ class Dispatcher:
             f" reason={reason}" if reason else "",
         )
 
-    def _fail(self, session: Session, delivery: Delivery, reason: str) -> None:
+    def _fail(self, session: Session, delivery: Delivery, reason: str, kind: Fault) -> None:
+        """Fails the delivery and alerts the admins, once per target, class of error and day."""
         delivery.reason = reason
         self._finish(session, delivery, FAILED, reason=reason)
-        if delivery.kind == "alert":
+        if delivery.kind == "alert":  # an alert that fails alerts nobody: that way lies a storm
             return
+        now = self.clock()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         admins = sorted(set(queries.list_admins(session=session, team_id=delivery.team_id)) | self.operators)
-        deliveries.record_events(
+        failed_today = deliveries.failed_since(
+            session=session, team_id=delivery.team_id, target=delivery.target, since=day
+        )
+        deliveries.record_alerts(
             session=session,
             team_id=delivery.team_id,
-            planned=notices.failure_alerts(delivery=delivery, admins=admins, now=self.clock()),
+            planned=notices.failure_alerts(
+                delivery=delivery, admins=admins, cause=kind.name.lower(), failed_today=failed_today, now=now
+            ),
         )
         session.commit()
+        self.on_due(None)
+
+    def _pause(self, session: Session, delivery: Delivery, code: str) -> None:
+        """Slack refuses the app's token: the workspace's deliveries wait, all kept, without alerts (no
+        message could reach anyone); the ones held here go back unsent, their attempt not counted."""
+        if access.pause(session=session, team_id=delivery.team_id, error=code, now=self.clock()):
+            log.warning(
+                "team=%s deliveries paused: Slack refuses the app's token (%s)", delivery.team_id, code
+            )
+        session.commit()
+        held = self.senders.drop(lambda d: d.team_id == delivery.team_id)
+        self._release([delivery, *held])
 
     def _end_subscriptions(self, session: Session, delivery: Delivery, code: str) -> None:
         """A channel that is gone or archived stops being posted to, with an entry in the audit log."""
-        subscriptions = [
-            s
-            for s in queries.list_subscriptions(session=session, team_id=delivery.team_id)
-            if s.channel_id == delivery.target
-        ]
-        for subscription in subscriptions:
-            session.delete(subscription)
         now = self.clock()
+        access.end_subscriptions(
+            session=session, team_id=delivery.team_id, channel_id=delivery.target, code=code, now=now
+        )
         deliveries.skip_pending_to(
             session=session,
             team_id=delivery.team_id,
@@ -239,14 +333,28 @@ class Dispatcher:
             reason=f"the channel's subscription ended ({code})",
             now=now,
         )
-        if subscriptions:
-            queries.add_audit_entry(
-                session=session,
-                team_id=delivery.team_id,
-                at=now,
-                user_id="gmg-bot",
-                action=f"unsubscribe {delivery.target} ({code})",
-                before={"channel": delivery.target, "kinds": sorted(s.kind for s in subscriptions)},
-                after={"channel": delivery.target, "kinds": []},
-            )
         session.commit()
+        self.senders.drop(lambda d: d.team_id == delivery.team_id and d.target == delivery.target)
+
+    # -- paused workspaces ------------------------------------------------------------------------
+
+    def check_paused(self) -> None:
+        """Asks Slack, at most once per `recheck_paused` for each paused workspace, whether it accepts
+        the app's token again; resumes the deliveries of those it does."""
+        with Session(self.engine) as session:
+            teams = access.take_checks(session=session, now=self.clock(), every=self.recheck_paused)
+            session.commit()
+        for team_id in teams:
+            try:
+                self.client.auth_test()
+            except SlackApiError as exc:
+                log.info("team=%s still paused: %s", team_id, error_code(exc))
+                continue
+            except NETWORK_ERRORS as exc:
+                log.info("team=%s still paused: Slack could not be asked (%s)", team_id, type(exc).__name__)
+                continue
+            with Session(self.engine) as session:
+                if access.resume(session=session, team_id=team_id, now=self.clock()):
+                    log.warning("team=%s deliveries resumed: Slack accepts the app's token again", team_id)
+                session.commit()
+            self.on_due(None)

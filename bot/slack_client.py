@@ -1,5 +1,7 @@
 """The Slack Web API client every part of the bot uses, and Slack's errors in a few classes."""
 
+from enum import Enum
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
@@ -9,20 +11,66 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-# Errors after which the same call can never succeed for this channel: stop trying.
-CHANNEL_GONE = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "method_not_supported_for_channel_type",
-        "restricted_action",
-        "cannot_dm_bot",
-        "user_not_found",
-        "user_disabled",
-        "account_inactive",
-    }
-)
+
+class Fault(Enum):
+    """What a Slack error means for a delivery (sorted as Grafana OnCall sorts Slack's errors)."""
+
+    # The channel is gone or can never take the bot's posts: its subscription ends.
+    CHANNEL_GONE = "channel gone"
+    # This target or this message cannot be delivered (the user left, the message is refused): this
+    # delivery fails, nothing else changes.
+    UNDELIVERABLE = "undeliverable"
+    # The app lacks a scope: the delivery fails and the alert names the scope to add.
+    MISSING_SCOPE = "missing scope"
+    # Slack no longer accepts the app's token for the workspace: its deliveries pause, all kept.
+    ACCESS_GONE = "access gone"
+    RATE_LIMITED = "rate limited"
+    # Anything else may pass: retried with backoff, a bounded number of times, never destructive.
+    TRANSIENT = "transient"
+
+
+_FAULTS = {
+    **dict.fromkeys(
+        ("channel_not_found", "is_archived", "is_inactive", "method_not_supported_for_channel_type"),
+        Fault.CHANNEL_GONE,
+    ),
+    **dict.fromkeys(
+        (
+            "user_not_found",
+            "user_disabled",
+            "cannot_dm_bot",
+            "not_in_channel",
+            # Per conversation, by Slack's word ("make sure your app is a member of the conversation").
+            "no_permission",
+            "restricted_action",
+            "restricted_action_read_only_channel",
+            "restricted_action_thread_only_channel",
+            "no_text",
+            "msg_too_long",
+            "invalid_blocks",
+            "invalid_arguments",
+            "too_many_attachments",
+            "too_long",
+        ),
+        Fault.UNDELIVERABLE,
+    ),
+    "missing_scope": Fault.MISSING_SCOPE,
+    **dict.fromkeys(
+        (
+            "account_inactive",
+            "invalid_auth",
+            "not_authed",
+            "token_revoked",
+            "token_expired",
+            "team_access_not_granted",
+        ),
+        Fault.ACCESS_GONE,
+    ),
+    **dict.fromkeys(("ratelimited", "rate_limited", "message_limit_exceeded"), Fault.RATE_LIMITED),
+}
 NOT_IN_CHANNEL = "not_in_channel"
+# slack-sdk answers a body that is not JSON (an HTML error page, even with status 200) with this error.
+_NOT_JSON = "Received a response in a non-JSON format"
 
 
 def make_web_client(*, token: str, base_url: str, retry_server_errors: bool = True) -> WebClient:
@@ -41,4 +89,22 @@ def make_web_client(*, token: str, base_url: str, retry_server_errors: bool = Tr
 def error_code(exc: SlackApiError) -> str:
     """Slack's error code (`channel_not_found`, `ratelimited`...), or the HTTP status."""
     code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-    return str(code or f"http_{exc.response.status_code}")
+    if not code or str(code).startswith(_NOT_JSON):
+        return f"http_{exc.response.status_code}" + ("_not_json" if code else "")
+    return str(code)
+
+
+def fault(exc: SlackApiError) -> Fault:
+    """The class of a Slack error; a code Slack may add later is taken as one that may pass."""
+    status = exc.response.status_code
+    if status == 429:
+        return Fault.RATE_LIMITED
+    if status >= 500:
+        return Fault.TRANSIENT
+    return _FAULTS.get(error_code(exc), Fault.TRANSIENT)
+
+
+def needed_scope(exc: SlackApiError) -> str:
+    """The scope a `missing_scope` answer names (Slack's `needed` field), or ""."""
+    needed = exc.response.get("needed") if isinstance(exc.response.data, dict) else None
+    return str(needed or "")

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from handlers import calendar, notices, questions
 from handlers.context import Context
 from handlers.response import MAX_SECTION, Response
-from storage import deliveries, queries
+from storage import access, deliveries, queries
 from storage.durations import format_duration
 from storage.models import Group
 from storage.schedule import schedule_day
@@ -81,6 +81,9 @@ def home_view(
         _section(f"*Channels*: {channels}\n*Reminders*: {leads or 'none'} before each handover"),
     ]
     if ctx.is_admin:
+        paused = access.paused(session=session, team_id=group.team_id)
+        if paused:
+            blocks.append(_section(notices.pause_notice(paused, group)))
         failed = deliveries.finished_deliveries(
             session=session, team_id=group.team_id, limit=3, state=deliveries.FAILED
         )

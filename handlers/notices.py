@@ -13,7 +13,7 @@ from storage import deliveries, queries
 from storage.deliveries import Planned
 from storage.durations import UNITS
 from storage.matching import resolve_member
-from storage.models import Delivery, Group, Member, Term
+from storage.models import Delivery, Group, Member, PausedWorkspace, Term
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
 
 # Reminders are planned for this many coming handovers; more are planned as these pass.
@@ -230,16 +230,40 @@ def record_schedule_change(
     )
 
 
-def failure_alerts(*, delivery: Delivery, admins: list[str], now: datetime) -> list[Planned]:
-    """Direct messages telling admins that a delivery failed, and why."""
+def failure_alerts(
+    *, delivery: Delivery, admins: list[str], cause: str, failed_today: int, now: datetime
+) -> list[Planned]:
+    """One direct message per admin per target, cause and day, however many posts fail: the key says
+    so. Until it is sent, a later failure's alert replaces its text, with the day's count so far."""
+    where = _where(delivery.target)
+    count = f" {failed_today} posts to {where} failed today." if failed_today > 1 else ""
     text, blocks = _message(
-        f":x: A {delivery.kind} to {_where(delivery.target)} could not be delivered: "
-        f"{escape(delivery.reason)}.",
-        footer="See `/gmg deliveries` for what was sent, what is pending and what failed.",
+        f":x: A {delivery.kind} to {where} could not be delivered: {escape(delivery.reason)}.{count}",
+        footer="Further failures like it today send no more alerts. See `/gmg deliveries` for what was "
+        "sent, what is pending and what failed.",
     )
     return [
-        Planned(f"alert:{delivery.id}:{u}", "alert", u, now, now + STILL_USEFUL, text, blocks) for u in admins
+        Planned(
+            f"alert:{now.date()}:{delivery.target}:{cause}:{u}",
+            "alert",
+            u,
+            now,
+            now + STILL_USEFUL,
+            text,
+            blocks,
+        )
+        for u in admins
     ]
+
+
+def pause_notice(paused: PausedWorkspace, group: Group) -> str:
+    """Why nothing is being posted, for `/gmg deliveries` and the App Home (no alert can reach anyone)."""
+    return (
+        f":double_vertical_bar: *Deliveries are paused* since {instant(paused.since, zone(group))}: Slack "
+        f"no longer accepts the app's token (`{escape(paused.error)}`). Nothing is lost: reminders and "
+        "posts wait, and those still useful go out by themselves once Slack accepts the token again "
+        "(reinstall the app to the workspace, or give the bot a valid token)."
+    )
 
 
 def _who(user_id: str) -> str:

@@ -7,7 +7,7 @@ from handlers.context import Context
 from handlers.periods import Span, parse_when
 from handlers.response import Response, UsageError
 from handlers.text import countdown, day, day_range, escape, instant
-from storage import deliveries, queries
+from storage import access, deliveries, queries
 from storage.schedule import Slot, zone
 
 
@@ -317,8 +317,10 @@ def deliveries_report(ctx: Context, words: list[str]) -> Response:
         if rows
     ]
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing planned yet"
+    paused = access.paused(session=ctx.session, team_id=ctx.team_id)
+    pause = [notices.pause_notice(paused, ctx.group)] if paused else []
     return Response(
         title="Deliveries",
-        sections=[f"In all: {summary}.", *sections],
+        sections=[*pause, f"In all: {summary}.", *sections],
         footer="Reminders are planned for the next handovers and re-planned after every change.",
     )

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from storage.models import Delivery
+from storage.models import Delivery, PausedWorkspace
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 REPLANNED = "the plan changed before it was due"
@@ -94,6 +94,10 @@ def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], 
     )
 
 
+# A paused workspace's deliveries wait, kept, until Slack accepts its token again (storage/access.py).
+_NOT_PAUSED = col(Delivery.team_id).not_in(select(PausedWorkspace.team_id))
+
+
 def claim_due(
     *, session: Session, now: datetime, worker: str, lease: timedelta, limit: int
 ) -> list[Delivery]:
@@ -105,6 +109,7 @@ def claim_due(
             col(Delivery.state) == PENDING,
             col(Delivery.next_attempt_at) <= now,
             or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+            _NOT_PAUSED,
         )
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
@@ -188,13 +193,78 @@ def retry_later(*, session: Session, delivery: Delivery, worker: str, at: dateti
     session.commit()
 
 
+def release(*, session: Session, ids: Sequence[int], worker: str) -> int:
+    """Gives claimed deliveries back unsent, to be claimed at once by any worker; the claim's attempt
+    is not counted against them (a shutdown or a paused workspace is no failure of theirs)."""
+    if not ids:
+        return 0
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(list(ids)),
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.state) == PENDING,
+            col(Delivery.attempts) > 0,
+        )
+        .values(lease_until=None, claimed_by="", attempts=col(Delivery.attempts) - 1)
+    )
+    session.commit()
+    return int(result.rowcount)
+
+
+def renew(*, session: Session, ids: Sequence[int], worker: str, until: datetime) -> set[int]:
+    """Extends `worker`'s lease on deliveries it still holds and that are still to send; returns those.
+    The others were taken over after their lease ran out, or skipped since: they must not go out."""
+    if not ids:
+        return set()
+    rows = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(list(ids)),
+            col(Delivery.claimed_by) == worker,
+            col(Delivery.state) == PENDING,
+        )
+        .values(lease_until=until)
+        .returning(col(Delivery.id))
+    ).all()
+    session.commit()
+    return {row[0] for row in rows}
+
+
+def record_alerts(*, session: Session, team_id: str, planned: Sequence[Planned]) -> None:
+    """Adds alerts; one with the same key that is still to send takes the new text (a newer count)."""
+    if not planned:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Delivery).values([_row(team_id, p) for p in planned])
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "key"],
+            set_={"text": statement.excluded.text, "blocks": statement.excluded.blocks},
+            where=col(Delivery.state) == PENDING,
+        )
+    )
+
+
+def failed_since(*, session: Session, team_id: str, target: str, since: datetime) -> int:
+    return session.exec(
+        select(func.count()).where(
+            col(Delivery.team_id) == team_id,
+            col(Delivery.target) == target,
+            col(Delivery.state) == FAILED,
+            col(Delivery.finished_at) >= since,
+        )
+    ).one()
+
+
 def next_due_at(*, session: Session) -> datetime | None:
-    """When the next pending delivery may be claimed (after its lease, if another worker holds it)."""
+    """When the next pending delivery may be claimed (after its lease, if another worker holds it);
+    a paused workspace's deliveries wait for it to resume, not for their time."""
     ready = case(
         (col(Delivery.lease_until) > col(Delivery.next_attempt_at), col(Delivery.lease_until)),
         else_=col(Delivery.next_attempt_at),
     )
-    value = session.exec(select(func.min(ready)).where(col(Delivery.state) == PENDING)).one()
+    value = session.exec(select(func.min(ready)).where(col(Delivery.state) == PENDING, _NOT_PAUSED)).one()
     return value if value is None or isinstance(value, datetime) else None
 
 

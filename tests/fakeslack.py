@@ -63,6 +63,7 @@ class _Failure:
     status: int
     error: str
     retry_after: int
+    needed: str = ""  # the scope a missing_scope answer names
 
 
 class _Server(ThreadingHTTPServer):
@@ -93,9 +94,13 @@ class FakeSlack:
         self._users: dict[str, dict[str, Any]] = {}
         self._fail_next: dict[str, deque[_Failure]] = {}
         self._fail_channel: dict[str, str] = {}
+        self._html_next: dict[str, deque[int]] = {}
+        self._hangs: dict[tuple[str, str], float] = {}  # (method, channel or "") -> seconds
+        self._token_error: str | None = None
         self._not_in: set[str] = set()
         self._topics: dict[str, str] = {}
         self._messages: set[tuple[str, str]] = set()
+        self._posted: list[tuple[str, str]] = []  # (channel, text) of each message that went out
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, last refill)
         self._ts = 1_700_000_000_000_000  # microseconds
         self._ws: socket.socket | None = None
@@ -174,13 +179,38 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int = 1,
         times: int = 1,
+        needed: str = "",
     ) -> None:
-        """Fail the next ``times`` calls to ``method``: 429 (with Retry-After), 5xx, or 200 ok:false."""
+        """Fail the next ``times`` calls to ``method``: 429 (with Retry-After), 5xx, or 200 ok:false.
+
+        ``needed`` (with ``error="missing_scope"``) is the scope Slack names, with ``provided``."""
         if error is None:
             error = "ratelimited" if status == 429 else "internal_error"
         with self._cond:
             queue = self._fail_next.setdefault(method, deque())
-            queue.extend([_Failure(status, error, retry_after)] * times)
+            queue.extend([_Failure(status, error, retry_after, needed)] * times)
+
+    def answer_html_next(self, method: str, *, status: int = 200, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` get an HTML error page (as a proxy or an outage
+        answers), with ``status``, even 200."""
+        with self._cond:
+            self._html_next.setdefault(method, deque()).extend([status] * times)
+
+    def hang(self, method: str, seconds: float, *, channel: str = "") -> None:
+        """Calls to ``method`` (naming ``channel``, if given) wait ``seconds`` before they are answered,
+        until clear_failures()."""
+        with self._cond:
+            self._hangs[(method, channel)] = seconds
+
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """Every Web API call with the bot token answers ``error`` (``account_inactive``,
+        ``invalid_auth``...), auth.test too, until restore_token()."""
+        with self._cond:
+            self._token_error = error
+
+    def restore_token(self) -> None:
+        with self._cond:
+            self._token_error = None
 
     def fail_channel(self, channel_id: str, error: str = "channel_not_found") -> None:
         """Every call naming ``channel`` answers ``error`` until clear_failures()."""
@@ -196,6 +226,8 @@ class FakeSlack:
         with self._cond:
             self._fail_next.clear()
             self._fail_channel.clear()
+            self._html_next.clear()
+            self._hangs.clear()
 
     # -- recorded calls --------------------------------------------------------------------------
 
@@ -207,6 +239,13 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self._calls if c.method == method]
+
+    @property
+    def messages(self) -> list[tuple[str, str]]:
+        """(channel, text) of each message chat.postMessage accepted, in order; refused calls are not
+        messages (a DM shows under the user's id)."""
+        with self._cond:
+            return list(self._posted)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until ``method`` was called ``count`` times; return those calls (raise TimeoutError)."""
@@ -230,6 +269,11 @@ class FakeSlack:
         with self._cond:
             if not self._cond.wait_for(lambda: self._ws is not None, timeout):
                 raise TimeoutError("no Socket Mode client connected")
+
+    def socket_wait_disconnected(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._ws is None, timeout):
+                raise TimeoutError("the Socket Mode client is still connected")
 
     def socket_send(self, envelope_type: str, payload: dict[str, Any]) -> str:
         """Send an envelope (slash_commands, interactive, events_api) to the client; return envelope_id."""
@@ -329,11 +373,17 @@ class FakeSlack:
             return 200, {"ok": False, "error": "not_allowed_token_type" if wrong_kind else "invalid_auth"}, {}
         channel = str(body.get("channel", ""))
         with self._cond:
+            hang = self._hangs.get((method, channel), self._hangs.get((method, ""), 0.0))
+        time.sleep(hang)
+        with self._cond:
+            if self._token_error and method != "apps.connections.open":
+                return 200, {"ok": False, "error": self._token_error}, {}
             queue = self._fail_next.get(method)
             if queue:
                 failure = queue.popleft()
                 headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
-                return failure.status, {"ok": False, "error": failure.error}, headers
+                scope = {"needed": failure.needed, "provided": self.scopes} if failure.needed else {}
+                return failure.status, {"ok": False, "error": failure.error, **scope}, headers
             if channel in self._fail_channel:
                 return 200, {"ok": False, "error": self._fail_channel[channel]}, {}
             if method in _MEMBER_ONLY and channel in self._not_in:
@@ -343,6 +393,12 @@ class FakeSlack:
             answer = handler(self, body)
         headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
         return 200, {"ok": "error" not in answer, **answer}, headers
+
+    def _take_html(self, method: str) -> int | None:
+        """The status of an HTML page to answer instead of the method's JSON, if one is queued."""
+        with self._cond:
+            queue = self._html_next.get(method)
+            return queue.popleft() if queue else None
 
     def _take_token(self, channel: str) -> int:
         """Token bucket per channel (caller holds the lock); 0 if allowed, else seconds to wait."""
@@ -391,6 +447,7 @@ class FakeSlack:
             channel = "D" + channel[1:]
         ts = self._next_ts()
         self._messages.add((channel, ts))
+        self._posted.append((str(body.get("channel")), str(body.get("text", ""))))
         return {"channel": channel, "ts": ts, "message": _message(body, ts)}
 
     def _post_ephemeral(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -570,6 +627,10 @@ class _Handler(BaseHTTPRequestHandler):
             body |= dict(parse_qsl(raw, keep_blank_values=True))
         method = parts.path.removeprefix("/api/")
         fake._record(method, body, headers)
+        html_status = fake._take_html(method)
+        if html_status is not None:
+            page = b"<html><head><title>Slack is down</title></head><body>Try again later.</body></html>"
+            return self._reply(html_status, page, "text/html; charset=utf-8", {})
         auth = headers.get("authorization", "")
         token = (
             auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else str(body.get("token", ""))

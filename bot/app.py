@@ -1,11 +1,14 @@
 """The Bolt app: signature checks on, every Web API call through our client."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.admins import WorkspaceAdmins
 from bot.listeners import register_listeners
+from bot.server import REQUEST_THREADS
 from bot.service import Services
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -26,6 +29,9 @@ def create_app(services: Services) -> App:
     app = App(
         client=services.client,
         signing_secret=services.settings.slack_signing_secret or None,
+        # Bolt runs listeners on 5 threads by default, fewer than the server's request threads: while
+        # the database is slow, requests would queue there past Slack's 3 s. One per request thread.
+        listener_executor=ThreadPoolExecutor(max_workers=REQUEST_THREADS),
     )
     register_listeners(app, services)
     return app

@@ -3,12 +3,12 @@
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from bot.logs import setup_logging
@@ -18,7 +18,7 @@ from bot.settings import SettingError, Settings, check_slack_settings, load_sett
 from handlers import calendar, handle_command
 from handlers.response import to_plain
 from storage import queries
-from storage.db import make_engine, upgrade
+from storage.db import BATCH, SERVING, is_unavailable, make_engine, upgrade
 from storage.transfer import (
     ImportError_,
     dump_yaml,
@@ -44,13 +44,26 @@ def settings_or_fail() -> Settings:
         fail(str(exc))
 
 
-def migrated_engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-    except OperationalError as exc:
-        fail(f"cannot reach the database of DATABASE_URL: {str(exc.orig).strip().splitlines()[0]}")
+def migrated_engine(settings: Settings, *, answer_within: float = BATCH) -> Engine:
+    """The database, migrated. The command line may wait a while for it; `run` serves Slack and waits
+    only as long as Slack does (storage.db.SERVING)."""
+    engine = make_engine(settings.database_url, answer_within=answer_within)
+    upgrade(engine)
     return engine
+
+
+class Commands(click.Group):
+    """Every command stops with one line, not a traceback, when the database cannot be reached."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            orig = exc.orig if isinstance(exc, DBAPIError) else None
+            reason = (str(orig).strip().splitlines() or [""])[0] if orig else type(exc).__name__
+            fail(f"cannot reach the database of DATABASE_URL: {reason}")
 
 
 def workspace(session: Session, settings: Settings, team: str | None) -> str:
@@ -62,7 +75,7 @@ def workspace(session: Session, settings: Settings, team: str | None) -> str:
     return chosen or LOCAL_TEAM
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """gmg-bot: who chairs the group, when, and on what theme."""
 
@@ -187,7 +200,7 @@ def run() -> None:
     setup_logging(settings.log_level, settings.secrets)
     try:
         check_slack_settings(settings)
-        serve(settings, migrated_engine(settings))
+        serve(settings, migrated_engine(settings, answer_within=SERVING))
     except SettingError as exc:
         fail(str(exc))
 

@@ -3,6 +3,7 @@ served by waitress."""
 
 import logging
 import re
+import resource
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,18 +12,32 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.middleware import Middleware
 from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from bot.listeners.commands import REPLAYED, UNAVAILABLE
 from handlers import calendar, page
-from storage import queries
+from handlers.commands import is_question
+from storage import queries, requests
+from storage.db import is_unavailable
 
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
 MAX_BODY_BYTES = 256 * 1024
+# Threads that run requests; the Bolt app runs its listeners on as many.
+REQUEST_THREADS = 8
+# Open connections waitress takes at most. Its default, 100, let 100 idle or half-sent connections stop
+# the bot; each costs a file descriptor and little else, since waitress reads without a thread.
+MAX_CONNECTIONS = 500
+# Descriptors kept for everything else: database connections, calls to Slack, logs.
+OTHER_DESCRIPTORS = 100
+# A connection that sends nothing for this long is closed (waitress: 120), checked this often (30).
+IDLE_TIMEOUT = 20
+IDLE_CHECK = 5
 StartResponse = Callable[..., Any]
 log = logging.getLogger(__name__)
 
@@ -41,10 +56,118 @@ class FormBodyRequest(BoltRequest):
                 self.context = build_context(BoltContext(), fields)
 
 
+# Slack's ids (T..., U..., C...) are letters and digits; the database keeps 32 characters of one.
+_SLACK_ID = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and _SLACK_ID.fullmatch(value) is not None
+
+
+def _get(value: object, name: str) -> object:
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def _command_ok(body: dict[str, Any]) -> bool:
+    channel = body.get("channel_id")
+    return (
+        _is_id(body.get("team_id"))
+        and _is_id(body.get("user_id"))
+        and str(body["command"]).startswith("/")
+        and (not channel or _is_id(channel))
+    )
+
+
+def _actor_ok(body: dict[str, Any]) -> bool:
+    return _is_id(_get(body.get("team"), "id")) and _is_id(_get(body.get("user"), "id"))
+
+
+def _action_ok(action: object) -> bool:
+    return isinstance(_get(action, "action_id"), str) and isinstance(_get(action, "value") or "", str)
+
+
+def _actions_ok(body: dict[str, Any]) -> bool:
+    actions, channel = body.get("actions"), body.get("channel")
+    return (
+        isinstance(actions, list)
+        and bool(actions)
+        and all(map(_action_ok, actions))
+        and isinstance(body.get("trigger_id"), str)
+        and (channel is None or _is_id(_get(channel, "id")))
+        and _actor_ok(body)
+    )
+
+
+def _field_ok(state: object) -> bool:
+    """What the modals read from a field: `value` (text or null), `selected_options` (values)."""
+    options = _get(state, "selected_options") or []
+    return (
+        isinstance(state, dict)
+        and isinstance(state.get("value") or "", str)
+        and isinstance(options, list)
+        and all(isinstance(_get(o, "value"), str) for o in options)
+    )
+
+
+def _view_ok(body: dict[str, Any]) -> bool:
+    view = body.get("view")
+    values = _get(_get(view, "state"), "values")
+    return (
+        isinstance(_get(view, "callback_id"), str)
+        and isinstance(_get(view, "type"), str)
+        and isinstance(values, dict)
+        and all(isinstance(block, dict) and all(map(_field_ok, block.values())) for block in values.values())
+        and _actor_ok(body)
+    )
+
+
+def _event_ok(body: dict[str, Any]) -> bool:
+    event, event_id = body.get("event"), body.get("event_id")
+    return (
+        _is_id(body.get("team_id"))
+        and isinstance(event_id, str)
+        and 0 < len(event_id) <= 100
+        and isinstance(_get(event, "type"), str)
+        and (_get(event, "type") != "app_home_opened" or _is_id(_get(event, "user")))
+    )
+
+
+# Every kind of request Slack sends an app, with what the bot (or Bolt) reads from it. A kind that no
+# listener takes is still answered, at once (see SlackHandler.dispatch).
+SHAPES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "event_callback": _event_ok,
+    "url_verification": lambda body: isinstance(body.get("challenge"), str),
+    "app_rate_limited": lambda body: True,
+    "block_actions": _actions_ok,
+    "view_submission": _view_ok,
+    "view_closed": _actor_ok,
+    "shortcut": _actor_ok,
+    "message_action": _actor_ok,
+    "block_suggestion": _actor_ok,
+}
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether `body` (a parsed Slack request) has the shape of one Slack sends."""
+    if "ssl_check" in body:
+        return True
+    if "command" in body:
+        return _command_ok(body)
+    shape = SHAPES.get(str(body.get("type")))
+    return shape is not None and shape(body)
+
+
 class SlackHandler(SlackRequestHandler):
     """Bolt reads the body before it checks the signature, and answers 500 to a body that is not
-    UTF-8, not the JSON it claims to be, or signed with a timestamp that is not a number: those are
-    the sender's fault, so they get 400 (or 401) here, and never reach a listener."""
+    UTF-8, not the JSON it claims to be, or signed with a timestamp that is not a number; its listeners
+    fail (500, or an answer after 3 s) on a payload without the fields they read. Those are the
+    sender's fault: they get 400 (or 401) here, at once, and never reach a listener.
+
+    It also puts a ReplayGuard on `app`, after Bolt's signature check."""
+
+    def __init__(self, app: App, *, path: str, engine: Engine) -> None:
+        super().__init__(app, path=path)
+        app.use(ReplayGuard(engine))
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         headers = request.get_headers()
@@ -58,7 +181,64 @@ class SlackHandler(SlackRequestHandler):
             return BoltResponse(status=400, body='{"error": "malformed body"}')
         if not isinstance(bolt_request.body, dict):
             return BoltResponse(status=400, body='{"error": "malformed body"}')
-        return self.app.dispatch(bolt_request)
+        if not well_formed(bolt_request.body):
+            # Not signed yet (Bolt checks that): no warning for whatever anyone sends, and no raw text.
+            log.info("slack: refused a malformed request (type %.40r)", bolt_request.body.get("type"))
+            return BoltResponse(status=400, body='{"error": "malformed body"}')
+        response = self.app.dispatch(bolt_request)
+        if response.status == 404:  # no listener for it: acknowledged, or Slack retries and complains
+            return BoltResponse(status=200, body="")
+        return response
+
+
+class ReplayGuard(Middleware):
+    """Applies a change once: a change whose signature was accepted before, or an event whose event_id
+    was (Slack retries an event it thinks unanswered), is acknowledged without running a listener.
+
+    A question is let through unrecorded: answering it again changes nothing, and it costs no write."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        key = replay_key(req.body, req.headers.get("x-slack-signature", [""])[0])
+        if key is None:
+            return next()
+        try:
+            with Session(self.engine) as session:
+                first = requests.first_time(session=session, key=key, now=utc_now())
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("slack: database unreachable (%s); nothing was run", type(exc).__name__)
+            return _answer(req.body, UNAVAILABLE, status=503)
+        if first:
+            return next()
+        log.warning("slack: %s received again; not run again", key.split(":")[0])
+        return _answer(req.body, REPLAYED, status=200)
+
+
+def replay_key(body: dict[str, Any], signature: str) -> str | None:
+    """What identifies a request that must not run twice, or None for one that may."""
+    if body.get("type") == "event_callback":
+        return f"event:{body['event_id']}"
+    if not signature:  # Socket Mode: nothing to replay on an authenticated socket
+        return None
+    if "command" in body and is_question(body.get("text") or ""):
+        return None
+    if "command" in body or body.get("type") in ("block_actions", "view_submission"):
+        return f"signature:{signature}"
+    return None
+
+
+def _answer(body: dict[str, Any], text: str, *, status: int) -> BoltResponse:
+    """A slash command shows `text` to its user (with a 200: Slack shows other statuses as its own
+    error); an event or a click gets `status` and nothing else."""
+    if "command" in body:
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+    return BoltResponse(status=status, body="")
 
 
 def utc_now() -> datetime:
@@ -82,7 +262,7 @@ class Routes:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
-        self.slack = SlackHandler(bolt_app, path=SLACK_PATH) if bolt_app else None
+        self.slack = SlackHandler(bolt_app, path=SLACK_PATH, engine=engine) if bolt_app else None
         self.public_page = public_page
         self.page_team_id = page_team_id
         self.clock = clock
@@ -92,10 +272,15 @@ class Routes:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.healthz(start_response)
-        if path == calendar.FEED_PATH and method in ("GET", "HEAD"):
-            return self.feed(environ.get("QUERY_STRING", ""), start_response)
-        if path == "/" and self.public_page and method in ("GET", "HEAD"):
-            return self.schedule_page(start_response)
+        try:
+            if path == calendar.FEED_PATH and method in ("GET", "HEAD"):
+                return self.feed(environ.get("QUERY_STRING", ""), start_response)
+            if path == "/" and self.public_page and method in ("GET", "HEAD"):
+                return self.schedule_page(start_response)
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            return _unreachable(start_response, path, exc)
         if path == SLACK_PATH and self.slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "POST only\n")
@@ -107,8 +292,7 @@ class Routes:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
-            log.warning("healthz: database unreachable: %s", type(exc).__name__)
-            return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
+            return _unreachable(start_response, "/healthz", exc)
         return _plain(start_response, "200 OK", "ok\n")
 
     def feed(self, query: str, start_response: StartResponse) -> Iterable[bytes]:
@@ -173,6 +357,12 @@ def _send(
     return [body]
 
 
+def _unreachable(start_response: StartResponse, what: str, exc: SQLAlchemyError) -> list[bytes]:
+    """A database that is down or does not answer: one line in the log, a short 503 to the reader."""
+    log.warning("%s: database unreachable: %s", what, type(exc).__name__)
+    return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
+
+
 def _plain(start_response: StartResponse, status: str, body: str) -> list[bytes]:
     data = body.encode()
     start_response(
@@ -181,14 +371,32 @@ def _plain(start_response: StartResponse, status: str, body: str) -> list[bytes]
     return [data]
 
 
+def connection_limit() -> int:
+    """MAX_CONNECTIONS, or fewer when the process may not open that many descriptors: at the limit
+    waitress stops accepting (and answers again as connections close), while past the descriptor
+    limit every accept fails."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(10, min(MAX_CONNECTIONS, soft - OTHER_DESCRIPTORS))
+
+
 def make_server(routes: Routes, *, host: str, port: int) -> BaseWSGIServer | MultiSocketServer:
-    """A production WSGI server (waitress); port 0 picks a free one (see `effective_port`)."""
+    """A production WSGI server (waitress); port 0 picks a free one (see `effective_port`).
+
+    Idle and half-sent connections cost no thread (waitress reads without one), only a place among
+    `connection_limit()`, and are closed after IDLE_TIMEOUT seconds without a byte."""
     return create_server(
         routes,
         host=host,
         port=port,
-        threads=8,
+        threads=REQUEST_THREADS,
         max_request_body_size=MAX_BODY_BYTES,
         ident="gmg-bot",
         clear_untrusted_proxy_headers=True,
+        connection_limit=connection_limit(),
+        channel_timeout=IDLE_TIMEOUT,
+        cleanup_interval=IDLE_CHECK,
+        # select() takes no descriptor above 1023.
+        asyncore_use_poll=True,
     )

@@ -1,17 +1,46 @@
-"""Engines and migrations: the schema is created and changed only by Alembic."""
+"""Engines and migrations: the schema is created and changed only by Alembic.
 
+A PostgreSQL server that stops answering must not hold the bot: connecting, each statement, and
+waiting for a pooled connection all have a bound (see the timeouts below), and what fails for that
+reason is told apart from other faults by `is_unavailable`."""
+
+import math
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, text
+from psycopg.abc import RV, PQGen
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: replicas starting together take turns to migrate PostgreSQL.
 _MIGRATION_LOCK = 4_711_042
+# How long a statement may wait for the database. Serving Slack, which waits 3 s for a slash
+# command's answer, "the database is not answering" must be that answer when it does not: every wait
+# ends well within that. The command line and migrations are in no such hurry.
+SERVING = 2.0
+BATCH = 60.0
+# Seconds to open a PostgreSQL connection (psycopg's least: it counts in whole seconds and takes 1 for 2).
+CONNECT_TIMEOUT = 2
 
 
 class DatabaseURLError(ValueError):
@@ -32,35 +61,167 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, answer_within: float = SERVING) -> Engine:
+    """An engine whose every wait for the database (a lock, a statement, a pooled connection, a server
+    that stops answering) ends within about `answer_within` seconds with an error."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": answer_within})
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(answer_within * 1000)))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=answer_within,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
+    event.listen(engine, "do_connect", partial(_watched_connect, answer_within=answer_within))
+    # The server cancels a statement first, so that a live server's cancel comes before the cut.
+    event.listen(engine, "connect", partial(_statement_timeout, ms=int(answer_within * 750)))
+    event.listen(engine, "checkout", _drop_if_closed)
+    return engine
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+def _sqlite_pragmas(dbapi_connection: object, _record: object, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     # WAL lets readers (the web server) go on while the dispatcher writes.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     # In WAL mode NORMAL keeps the database consistent through a crash and skips an fsync per commit;
     # only a power cut can lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def _watched_connect(
+    _dialect: Any, _record: Any, cargs: Any, cparams: Any, *, answer_within: float
+) -> psycopg.Connection[Any]:
+    connection = _WatchedConnection.connect(*cargs, **cparams)
+    connection.answer_within = answer_within
+    return connection
+
+
+def _statement_timeout(dbapi_connection: Any, _record: Any, *, ms: int) -> None:
+    # Set per connection rather than as a startup option, which connection poolers (PgBouncer) refuse.
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET statement_timeout = {ms}")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Stands for a pre-ping, which is a round trip and hangs with a server that does not answer: an
+    idle connection has nothing to read unless the server closed it (a restart), and such a one is
+    replaced at once."""
+    poller = select.poll()  # not select(): it takes no descriptor above 1023
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the database closed the connection")
+
+
+class _Watchdog:
+    """Cuts a PostgreSQL connection that has waited its deadline for the server: the waiting thread
+    gets an error instead of hanging, and SQLAlchemy discards the connection (a broken one).
+
+    The hot path is one dict insert and one removal under a lock; the thread wakes at the earliest
+    deadline, and is woken only when a wait starts while none is being watched."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._waits: dict[int, tuple[float, int]] = {}  # id(connection) -> (deadline, socket)
+        self._wake_at = math.inf
+        self._thread: threading.Thread | None = None
+
+    def watch(self, key: int, fd: int, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            self._waits[key] = (deadline, fd)
+            if deadline < self._wake_at:
+                self._wake_at = deadline
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+                    self._thread.start()
+                self._cond.notify()
+
+    def release(self, key: int) -> None:
+        with self._cond:
+            self._waits.pop(key, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, fd) in list(self._waits.items()):
+                    if deadline <= now:
+                        # Under the lock: the connection is still waiting, so `fd` is still its socket.
+                        del self._waits[key]
+                        _cut(fd)
+                self._wake_at = min((deadline for deadline, _ in self._waits.values()), default=math.inf)
+                self._cond.wait(None if self._wake_at == math.inf else self._wake_at - now)
+
+
+def _cut(fd: int) -> None:
+    """Nothing is logged here: the request that waited logs one line as it fails."""
+    try:
+        with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as sock:  # a duplicate descriptor
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed meanwhile
+
+
+_watchdog = _Watchdog()
+
+
+class _WatchedConnection(psycopg.Connection[Any]):
+    """psycopg waits here for every answer from the server: statements, and also the pool's COMMIT and
+    ROLLBACK, which SQLAlchemy's statement events do not see. `answer_within` None: no deadline."""
+
+    answer_within: float | None = None
+
+    def wait(self, gen: PQGen[RV], *args: Any, **kwargs: Any) -> RV:
+        if self.answer_within is None:
+            return super().wait(gen, *args, **kwargs)
+        _watchdog.watch(id(self), self.pgconn.socket, self.answer_within)
+        try:
+            return super().wait(gen, *args, **kwargs)
+        finally:
+            _watchdog.release(id(self))
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database is down, unreachable, too slow, or out of connections, rather
+    than that a statement is wrong: "try again in a minute" is then the right answer."""
+    if isinstance(exc, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def upgrade(engine: Engine) -> None:
     """Brings the schema to the newest migration."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with engine.begin() as connection, _unhurried(connection):
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _unhurried(connection: Connection) -> Iterator[None]:
+    """No statement timeout and no deadline for a migration, which may take long (a constraint over
+    many rows, waiting for another replica's migration): those bounds are for serving requests."""
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, _WatchedConnection):
+        yield
+        return
+    connection.execute(text("SET LOCAL statement_timeout = 0"))
+    deadline, raw.answer_within = raw.answer_within, None
+    try:
+        yield
+    finally:
+        raw.answer_within = deadline
 
 
 # PostgreSQL's codes for "another transaction got there first": unique or exclusion violation,

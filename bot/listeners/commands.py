@@ -12,9 +12,12 @@ from bot.answer_cache import AnswerCache
 from bot.service import Services
 from handlers import Response
 from handlers.response import MAX_BLOCKS
+from storage.db import is_unavailable
 
 SHARE_ACTION = "gmg_share"
 FAILURE = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
+UNAVAILABLE = "The database is not answering, so nothing was changed. Please try again in a minute."
+REPLAYED = "This request was already received; it was not applied again."
 log = logging.getLogger("gmg.requests")
 
 
@@ -46,9 +49,9 @@ def register(app: App, services: Services) -> None:
     @app.command("/gmg")
     def gmg_command(ack: Ack, command: dict[str, Any]) -> None:
         started = time.perf_counter()
-        text = command.get("text", "")
+        text = command.get("text") or ""
         word = text.split()[0].lower()[:20] if text.split() else "help"
-        team_id, user_id = command["team_id"], command["user_id"]
+        team_id, user_id = command["team_id"], command["user_id"]  # checked by bot.server
         try:
             key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC))
             answer = cache.get(key) if key else None
@@ -60,9 +63,13 @@ def register(app: App, services: Services) -> None:
                 answer, result = payload(response, text), outcome(response)
                 if key and result == "answered":
                     cache.put(key, answer)
-        except Exception:
-            log.exception("command=%s user=%s team=%s outcome=error", word, user_id, team_id)
-            ack(text=FAILURE, response_type="ephemeral")
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("command=%s user=%s team=%s outcome=error", word, user_id, team_id)
+                ack(text=FAILURE, response_type="ephemeral")
+                return
+            log.warning("command=%s user=%s team=%s outcome=unavailable", word, user_id, team_id)
+            ack(text=UNAVAILABLE, response_type="ephemeral")
             return
         ack(**answer)
         log.info(
@@ -77,13 +84,20 @@ def register(app: App, services: Services) -> None:
     @app.action(SHARE_ACTION)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        text = action.get("value", "")
-        response = services.answer(
-            team_id=body["team"]["id"],
-            user_id=body["user"]["id"],
-            text=text,
-            channel_id=(body.get("channel") or {}).get("id"),
-        )
+        channel = body.get("channel")  # none when the message is in no channel
+        try:
+            response = services.answer(
+                team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                text=action.get("value", ""),
+                channel_id=channel["id"] if isinstance(channel, dict) else None,
+            )
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("share user=%s outcome=unavailable", body["user"]["id"])
+            respond(text=UNAVAILABLE, response_type="ephemeral", replace_original=False)
+            return
         if response.ok and response.shareable:
             response.ephemeral = False
             respond(

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.listeners.commands import UNAVAILABLE
 from bot.service import Services
 from bot.slack_client import error_code
 from handlers.home import (
@@ -24,6 +25,7 @@ from handlers.home import (
     theme_modal,
 )
 from handlers.response import to_plain
+from storage.db import is_unavailable
 from storage.transfer import ensure_group
 
 log = logging.getLogger("gmg.home")
@@ -52,8 +54,15 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") == "home":
+        if event.get("tab", "home") != "home":
+            return
+        try:
             publish_home(services, client, team_id=body["team_id"], user_id=event["user"])
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            # The tab keeps what it showed; the next opening tries again.
+            log.warning("home user=%s outcome=unavailable", event["user"])
 
     @app.action(OPEN_TERM_MODAL)
     def open_term_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -81,7 +90,14 @@ def register(app: App, services: Services) -> None:
 
     def submit(ack: Ack, body: dict[str, Any], client: WebClient, command: str, field: str) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        response = services.answer(team_id=team_id, user_id=user_id, text=command, channel_id=None)
+        try:
+            response = services.answer(team_id=team_id, user_id=user_id, text=command, channel_id=None)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("modal user=%s outcome=unavailable", user_id)
+            ack(response_action="errors", errors={field: UNAVAILABLE})
+            return
         if not response.ok:
             # Slack shows the reason under the field, and the modal stays open for a fix.
             ack(response_action="errors", errors={field: to_plain(" ".join(response.sections))[:300]})

@@ -17,16 +17,18 @@ class WorkspaceAdmins:
     def __init__(self, *, client: WebClient, operators: frozenset[str]) -> None:
         self.client = client
         self.operators = operators
-        self._cache: dict[str, tuple[float, bool]] = {}
+        # (workspace, user): an admin of one workspace is not one of another's.
+        self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
-    def is_admin(self, user_id: str) -> bool:
-        """GMG_ADMINS, or a Slack admin or owner per `users.info`; Slack failing means no."""
+    def is_admin(self, team_id: str, user_id: str) -> bool:
+        """GMG_ADMINS, or an admin or owner of workspace `team_id` per `users.info`; Slack failing or
+        slow means no (and is asked again next time)."""
         if user_id in self.operators:
             return True
         now = time.monotonic()
         with self._lock:
-            cached = self._cache.get(user_id)
+            cached = self._cache.get((team_id, user_id))
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
         try:
@@ -34,10 +36,12 @@ class WorkspaceAdmins:
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, error_code(exc))
             return False
-        except SlackClientError as exc:
+        except (SlackClientError, OSError, ValueError) as exc:  # the network, or an answer not JSON
             log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
             return False
-        answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        # A guest from another organisation (Slack Connect) carries its own workspace's flags.
+        own = user.get("team_id") in (None, team_id)
+        answer = own and bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         with self._lock:
-            self._cache[user_id] = (now, answer)
+            self._cache[(team_id, user_id)] = (now, answer)
         return answer

@@ -7,20 +7,23 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.admins import WorkspaceAdmins
+from bot.channels import SlackChannels
 from bot.listeners import register_listeners
 from bot.server import REQUEST_THREADS
 from bot.service import Services
 from bot.settings import Settings
-from bot.slack_client import make_web_client
+from bot.slack_client import make_answer_path_client, make_web_client
 
 
 def create_services(settings: Settings, engine: Engine) -> Services:
     client: WebClient = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_base_url)
+    quick = make_answer_path_client(token=settings.slack_bot_token, base_url=settings.slack_api_base_url)
     return Services(
         settings=settings,
         engine=engine,
         client=client,
-        admins=WorkspaceAdmins(client=client, operators=settings.admin_ids),
+        admins=WorkspaceAdmins(client=quick, operators=settings.admin_ids),
+        channels=SlackChannels(quick),
     )
 
 

@@ -1,6 +1,7 @@
 """The `gmg-bot` command line."""
 
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.manifest import manifest_yaml
 from bot.runner import serve
 from bot.settings import SettingError, Settings, check_slack_settings, load_settings
@@ -32,9 +33,16 @@ LOCAL_TEAM = "local"
 LOCAL_OPERATOR = "operator"
 
 
-def fail(message: str) -> NoReturn:
-    click.echo(f"gmg-bot: {message}", err=True)
+def fail(message: str, secrets: Iterable[str] = ()) -> NoReturn:
+    click.echo(redact(f"gmg-bot: {message}", secrets), err=True)
     sys.exit(2)
+
+
+def known_secrets() -> list[str]:
+    try:
+        return load_settings().secrets
+    except SettingError:
+        return []
 
 
 def settings_or_fail() -> Settings:
@@ -63,7 +71,7 @@ class Commands(click.Group):
                 raise
             orig = exc.orig if isinstance(exc, DBAPIError) else None
             reason = (str(orig).strip().splitlines() or [""])[0] if orig else type(exc).__name__
-            fail(f"cannot reach the database of DATABASE_URL: {reason}")
+            fail(f"cannot reach the database of DATABASE_URL: {reason}", secrets=known_secrets())
 
 
 def workspace(session: Session, settings: Settings, team: str | None) -> str:

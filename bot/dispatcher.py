@@ -188,7 +188,12 @@ class Dispatcher:
             self.on_due(None)
         return called
 
-    def _deliver(self, session: Session, delivery: Delivery) -> bool:
+    def _deliver(self, session: Session, claimed: Delivery) -> bool:
+        assert claimed.id is not None
+        delivery = deliveries.still_held(session=session, delivery_id=claimed.id, worker=self.worker)
+        if delivery is None:
+            log.info("delivery=%s skipped or taken over since it was claimed; not sent", claimed.key)
+            return False
         if self.clock() >= delivery.expires_at:
             group = queries.get_group(session=session, team_id=delivery.team_id)
             due = instant(delivery.due_at, zone(group)) if group else delivery.due_at.isoformat()

@@ -4,6 +4,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+MIN_SECRET = 4
 # Slack tokens (bot, user, app-level, refresh, config), and the password in a database URL.
 _TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@")
@@ -16,8 +17,7 @@ class RedactingFormatter(logging.Formatter):
 
     def __init__(self, fmt: str, secrets: Iterable[str] = ()) -> None:
         super().__init__(fmt)
-        # Short values would mask ordinary words; real secrets are long.
-        self.secrets = sorted((s for s in secrets if len(s) >= 8), key=len, reverse=True)
+        self.secrets = list(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record), self.secrets)
@@ -26,7 +26,9 @@ class RedactingFormatter(logging.Formatter):
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     text = _TOKEN.sub(r"\1-[redacted]", text)
     text = _URL_PASSWORD.sub(r"\1[redacted]@", text)
-    for secret in secrets:
+    # Longest first, so that a piece of a secret does not leave the rest of it; values too short
+    # would mask ordinary words.
+    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True):
         text = text.replace(secret, "[redacted]")
     return text
 

@@ -18,11 +18,14 @@ def _get(value: object, name: str) -> object:
 
 
 def _command_ok(body: dict[str, Any]) -> bool:
-    channel = body.get("channel_id")
+    channel, command = body.get("channel_id"), body.get("command")
     return (
         _is_id(body.get("team_id"))
         and _is_id(body.get("user_id"))
-        and str(body["command"]).startswith("/")
+        and isinstance(command, str)
+        and command.startswith("/")
+        and isinstance(body.get("text") or "", str)
+        and isinstance(body.get("response_url") or "", str)
         and (not channel or _is_id(channel))
     )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from storage.db import is_unavailable
 from storage.models import Delivery
 
 if TYPE_CHECKING:
@@ -86,10 +87,10 @@ class DeliveryClock:
             self._running = True
         try:
             upcoming = self._dispatch_until_quiet()
-        except Exception:
+        except Exception as exc:
             with self._state:
                 self._running = False
-            log.exception("dispatch failed; the safety net will try again")
+            _log_failure(exc, "dispatch failed; the safety net will try again")
             return
         if upcoming is not None:
             self.wake(max(upcoming, datetime.now(UTC)))
@@ -106,16 +107,24 @@ class DeliveryClock:
     def _replan(self) -> None:
         try:
             self.dispatcher.replan_all()
-        except Exception:
-            log.exception("re-planning failed; it runs again within the hour")
+        except Exception as exc:
+            _log_failure(exc, "re-planning failed; it runs again within the hour")
             return
         self.wake()
 
     def _check_paused(self) -> None:
         try:
             self.dispatcher.check_paused()
-        except Exception:
-            log.exception("checking paused workspaces failed; it runs again shortly")
+        except Exception as exc:
+            _log_failure(exc, "checking paused workspaces failed; it runs again shortly")
+
+
+def _log_failure(exc: Exception, what: str) -> None:
+    """A database that is down or does not answer is one line each time, not a traceback."""
+    if is_unavailable(exc):
+        log.warning("%s (database unreachable: %s)", what, type(exc).__name__)
+    else:
+        log.exception(what)
 
 
 class Senders:
@@ -252,8 +261,8 @@ class Senders:
             called = True
             try:
                 called = self._send(delivery)
-            except Exception:  # a sender outlives any one delivery; its lease brings it back
-                log.exception("delivery=%s could not be handled", delivery.key)
+            except Exception as exc:  # a sender outlives any one delivery; its lease brings it back
+                _log_failure(exc, f"delivery={delivery.key} could not be handled")
             with self._cond:
                 self._done(delivery.target, called)
 

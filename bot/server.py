@@ -29,8 +29,9 @@ from storage.db import is_unavailable
 SLACK_PATH = "/slack/events"
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
 MAX_BODY_BYTES = 256 * 1024
-# Threads that run requests; the Bolt app runs its listeners on as many.
-REQUEST_THREADS = 8
+# Threads that run requests; the Bolt app runs its listeners on as many. While the database does not
+# answer, each waits up to storage.db.SERVING seconds: this many commands at once still get an answer.
+REQUEST_THREADS = 16
 # Open connections waitress takes at most. Its default, 100, let 100 idle or half-sent connections stop
 # the bot; each costs a file descriptor and little else, since waitress reads without a thread.
 MAX_CONNECTIONS = 500

@@ -25,6 +25,7 @@ class Services:
     engine: Engine
     client: WebClient
     admins: WorkspaceAdmins
+    channels: SlackChannels
     # Called after a change, so that a theme post or re-planned reminder goes out at once.
     wake_dispatcher: Callable[[], None] = nothing_to_wake
 
@@ -38,11 +39,11 @@ class Services:
                 group=group,
                 text=text,
                 user_id=user_id,
-                is_admin=self.admins.is_admin(user_id),
+                is_admin=lambda: self.admins.is_admin(team_id, user_id),
                 now=now,
                 channel_id=channel_id,
                 public_base_url=self.settings.public_base_url or None,
-                channels=SlackChannels(self.client),
+                channels=self.channels,
             )
         if response.changed:
             self.wake_dispatcher()

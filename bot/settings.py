@@ -64,7 +64,16 @@ class Settings(BaseSettings):
     @property
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        return [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
+        password = self.database_password
+        # A driver that splits such a password at its `@` shows the rest as a host name.
+        pieces = password.split("@") if "@" in password else []
+        return [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, password, *pieces]
+
+    @property
+    def database_password(self) -> str:
+        # Up to the last `@`: a password may hold an unencoded one, which URL parsers split wrongly.
+        userinfo = self.database_url.partition("://")[2].rpartition("@")[0]
+        return userinfo.partition(":")[2]
 
     @property
     def socket_mode(self) -> bool:

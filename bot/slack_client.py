@@ -86,6 +86,17 @@ def make_web_client(*, token: str, base_url: str, retry_server_errors: bool = Tr
     return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=handlers)
 
 
+# What a slash command may spend asking Slack (who is an admin, can the bot post in a channel), well
+# within the 3 s in which Slack wants the answer.
+ON_THE_ANSWER_PATH = 2
+
+
+def make_answer_path_client(*, token: str, base_url: str) -> WebClient:
+    """For calls made while a user waits for an answer: one try, short; their callers treat a failure
+    as "Slack did not say" (not an admin; could not check the channel)."""
+    return WebClient(token=token, base_url=base_url, timeout=ON_THE_ANSWER_PATH, retry_handlers=[])
+
+
 def error_code(exc: SlackApiError) -> str:
     """Slack's error code (`channel_not_found`, `ratelimited`...), or the HTTP status."""
     code = exc.response.get("error") if isinstance(exc.response.data, dict) else None

@@ -178,9 +178,7 @@ def _term_clear(ctx: Context, span: Span) -> Response:
     if not terms:
         raise UsageError(f"No term to clear in {escape(span.label)}. See `/gmg history` and `/gmg schedule`.")
     before = [_term_record(t) for t in terms]
-    for t in terms:
-        ctx.session.delete(t)
-    ctx.session.flush()
+    queries.delete_terms(session=ctx.session, terms=terms)
     event = ctx.audit(before, None)
     lines = [f"• {day_range(t.first_day, t.last_day)}: {escape(' + '.join(t.chairs))}" for t in terms]
     _announce_change(ctx, span, "cleared; no chair is recorded now. Was:\n" + "\n".join(lines), event)
@@ -283,7 +281,7 @@ def member_change(ctx: Context, text: str, tokens: list[Token]) -> Response:
 
 
 def _member_add(ctx: Context, code: str, name: str) -> Response:
-    code = canonical_code(_free_text(code, "code", 50))
+    code = _free_text(canonical_code(code), "code", 50)
     if not member_key(code):
         raise UsageError("A member code needs letters or digits, e.g. `WHO`.")
     existing = resolve_member(ctx.members, code)

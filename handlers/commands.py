@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from handlers import calendar, changes, configuration, questions
@@ -14,6 +15,7 @@ from handlers.text import Token, escape, normalize_input, tokenize
 from storage.db import is_write_conflict
 from storage.matching import closest
 from storage.models import Group
+from storage.queries import ConcurrentChange
 
 HELP = [
     ("chair [WHEN]", "chair 2011-03-15", "who chairs, the term, its theme, who is next"),
@@ -114,7 +116,7 @@ def handle_command(
     group: Group,
     text: str,
     user_id: str,
-    is_admin: bool,
+    is_admin: bool | Callable[[], bool],
     now: datetime,
     channel_id: str | None = None,
     public_base_url: str | None = None,
@@ -141,9 +143,11 @@ def handle_command(
         )
         try:
             return _apply(ctx, command)
-        except DBAPIError as exc:
+        except (DBAPIError, StaleDataError, ConcurrentChange) as exc:
             session.rollback()
-            if not is_write_conflict(exc):
+            # Another transaction changed or removed what this one read: an update or delete that
+            # finds its row gone, or a row the database refuses for one saved meanwhile.
+            if isinstance(exc, DBAPIError) and not is_write_conflict(exc):
                 raise
             # A lock waited for (SQLite's one writer) took its time already: answer while Slack waits.
             if time.monotonic() - started > CONFLICT_BUDGET:

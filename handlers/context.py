@@ -1,5 +1,6 @@
 """What every command sees: the group, its schedule, who asks and when."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -38,8 +39,9 @@ class Context:
     session: Session
     group: Group
     user_id: str
-    # An admin by Slack's word (workspace admin or owner) or the operator's GMG_ADMINS.
-    admin_elsewhere: bool
+    # An admin by Slack's word (workspace admin or owner) or the operator's GMG_ADMINS; a callable is
+    # asked only when a command needs to know (asking Slack takes a call).
+    admin_elsewhere: bool | Callable[[], bool]
     now: datetime
     channel_id: str | None
     command: str
@@ -59,7 +61,8 @@ class Context:
     @cached_property
     def is_admin(self) -> bool:
         """Asked only by what needs it, so that a question costs no admin lookup."""
-        return self.admin_elsewhere or queries.is_listed_admin(
+        elsewhere = self.admin_elsewhere() if callable(self.admin_elsewhere) else self.admin_elsewhere
+        return elsewhere or queries.is_listed_admin(
             session=self.session, team_id=self.team_id, user_id=self.user_id
         )
 

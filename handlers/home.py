@@ -1,5 +1,6 @@
 """The App Home tab and the admins' modals, as Block Kit; Slack wiring lives in bot/."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +52,7 @@ def home_view(
     session: Session,
     group: Group,
     user_id: str,
-    is_admin: bool,
+    is_admin: bool | Callable[[], bool],
     now: datetime,
     public_base_url: str | None = None,
 ) -> View:

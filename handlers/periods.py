@@ -67,7 +67,8 @@ def _span(text: str) -> Span | None:
 
 
 def _year_ok(span: Span, text: str) -> Span:
-    if not 1900 <= span.first.year <= 2200:
+    # Both ends: the bot counts and projects beyond a term's last day, and exports what imports take.
+    if not (1900 <= span.first.year <= 2200 and 1900 <= span.last.year <= 2200):
         raise UsageError(f"`{escape(text)}` is out of range: use years from 1900 to 2200.")
     return span
 

@@ -10,8 +10,8 @@ from handlers.response import UsageError, shown_as_text, unescape_entities
 
 # Slack sends typographic quotes when people type straight ones on some clients.
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
+_USER = re.compile(r"<@([UW][A-Z0-9]{2,31})(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]{2,31})(?:\|[^>]*)?>")
 _ENTITY = re.compile(r"<([^<>]*)>")
 _RAW_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
 _RAW_CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,31}")

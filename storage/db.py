@@ -55,7 +55,10 @@ def normalize_database_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise DatabaseURLError(f"cannot parse {url!r}") from exc
+        # Not the URL itself: it may hold a password, and this message is shown and logged.
+        raise DatabaseURLError(
+            "cannot parse it; write it like postgresql://user:password@host/db or sqlite:///gmg.db"
+        ) from exc
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseURLError(f"unsupported database {parsed.get_backend_name()!r}")
     return url

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, case, func, or_, update
+from sqlalchemy import CursorResult, and_, bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -61,15 +61,32 @@ def record_events(*, session: Session, team_id: str, planned: Sequence[Planned])
     _insert_ignoring_duplicates(session, [_row(team_id, p) for p in planned])
 
 
+def _pending_reminder_before_handover(now: datetime) -> Any:
+    return and_(
+        col(Delivery.kind) == "reminder", col(Delivery.state) == PENDING, col(Delivery.expires_at) > now
+    )
+
+
+def _before_handover(delivery: Delivery, now: datetime) -> bool:
+    # A reminder expires at its handover.
+    return delivery.kind == "reminder" and delivery.expires_at > now
+
+
 def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], now: datetime) -> None:
     """Makes the workspace's future planned deliveries exactly `planned`: new ones added, changed ones
-    updated, and those whose handover, lead time or target is gone skipped with the reason."""
+    updated, and those whose handover, lead time or target is gone skipped with the reason. A reminder
+    already due but not yet sent (retrying, paused, after downtime) is skipped too when its handover,
+    still ahead, is no longer planned."""
     wanted = {p.key: p for p in planned}
     future = session.exec(
         select(Delivery).where(
             col(Delivery.team_id) == team_id,
             col(Delivery.kind).in_(PLANNED_KINDS),
-            or_(col(Delivery.due_at) > now, col(Delivery.key).in_(list(wanted))),
+            or_(
+                col(Delivery.due_at) > now,
+                col(Delivery.key).in_(list(wanted)),
+                _pending_reminder_before_handover(now),
+            ),
         )
     ).all()
     known = {d.key: d for d in future}
@@ -77,7 +94,7 @@ def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], 
         plan = wanted.get(delivery.key)
         revivable = delivery.state == PENDING or (delivery.state == SKIPPED and delivery.reason == REPLANNED)
         if plan is None:
-            if delivery.state == PENDING and delivery.due_at > now:
+            if delivery.state == PENDING and (delivery.due_at > now or _before_handover(delivery, now)):
                 delivery.state, delivery.reason, delivery.finished_at = SKIPPED, REPLANNED, now
                 session.add(delivery)
         elif revivable and (delivery.state == PENDING or plan.due_at > now):
@@ -158,6 +175,15 @@ _RETRY = (
     .where(_HELD)
     .values(next_attempt_at=bindparam("at"), lease_until=None, reason=bindparam("new_reason"))
 )
+
+
+def still_held(*, session: Session, delivery_id: int, worker: str) -> Delivery | None:
+    """The delivery as it is now, if `worker` still holds it pending: a change since it was claimed may
+    have skipped it (the plan changed) or rewritten its text."""
+    delivery = session.get(Delivery, delivery_id, populate_existing=True)
+    if delivery is None or delivery.state != PENDING or delivery.claimed_by != worker:
+        return None
+    return delivery
 
 
 def finish(

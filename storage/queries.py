@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import Connection, CursorResult, bindparam, delete, update
 from sqlmodel import Session, col, func, select
 
 from storage import replanning
@@ -173,6 +173,21 @@ def terms_ended_before(*, session: Session, team_id: str, day: date, limit: int)
         .order_by(col(Term.first_day).desc())
         .limit(limit)
     ).all()
+
+
+class ConcurrentChange(Exception):
+    """Rows read a moment ago were changed or removed by another transaction since."""
+
+
+def delete_terms(*, session: Session, terms: Sequence[Term]) -> None:
+    """Removes exactly these terms; ConcurrentChange if another change removed one of them first (two
+    admins clearing the same term at once must not both be told they cleared it)."""
+    ids = [t.id for t in terms]
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(Term).where(col(Term.id).in_(ids)).execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != len(ids):
+        raise ConcurrentChange(f"{len(ids) - result.rowcount} of the terms were removed meanwhile")
 
 
 def list_terms(*, session: Session, team_id: str) -> Sequence[Term]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -75,8 +75,13 @@ class GroupDoc(_Strict):
         return check_clock(value)
 
 
+def _canonical(value: Any) -> Any:
+    # Before the length is checked: the compatibility forms of a code may be longer than it.
+    return canonical_code(value) if isinstance(value, str) else value
+
+
 class MemberDoc(_Strict):
-    code: Annotated[str, AfterValidator(canonical_code)] = Field(min_length=1, max_length=50)
+    code: Annotated[str, BeforeValidator(_canonical)] = Field(min_length=1, max_length=50)
     name: str = Field(default="", max_length=200)
     active: bool = True
     joined: int | None = Field(default=None, ge=1900, le=2200)

@@ -343,3 +343,33 @@ def test_upgrading_an_earlier_database_fills_the_member_keys(tmp_path: Path) -> 
     with Session(engine) as session:
         keys = {m.code: m.code_key for m in session.exec(select(Member)).all()}
     assert keys == {"UN Women": "unwomen", "\uff26\uff21\uff2f": "fao"}
+
+
+def test_admins_clearing_and_changing_one_term_at_once_are_each_told_the_truth(
+    engine: Engine, group: Group
+) -> None:
+    def ask(text: str) -> str:
+        with Session(engine) as session:
+            response = Asker(session, session.merge(group))(text)
+            return response.title + " " + " ".join(response.sections)
+
+    def clears_recorded() -> int:
+        with Session(engine) as session:
+            entries = queries.list_audit_entries(session=session, team_id="T1", limit=50)
+            return sum(e.action == "term clear 2032" for e in entries)
+
+    for _ in range(3):
+        ask("term set 2032 FAO")
+        before = clears_recorded()
+        commands = ["term clear 2032"] * 4 + [
+            "theme set 2032 Water",
+            "term set 2032 IOM",
+            "theme set 2032 Land",
+        ]
+        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+            answers = list(pool.map(ask, commands))
+        assert not [a for a in answers if "went wrong" in a or "could not be checked" in a], answers
+        cleared = [a for a in answers[:4] if a.startswith("Cleared 1 term")]
+        assert len(cleared) == clears_recorded() - before, answers
+        assert all(a.startswith("Cleared") or "No term to clear" in a for a in answers[:4]), answers
+        ask("term clear 2032")

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from bot.answer_cache import AnswerCache
 from bot.service import Services
 from handlers import Response
+from handlers.commands import is_question
 from handlers.response import MAX_BLOCKS
 from storage.db import is_unavailable
 
@@ -84,12 +85,18 @@ def register(app: App, services: Services) -> None:
     @app.action(SHARE_ACTION)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
+        text = action.get("value") or ""
+        # The button shares an answer to a question; its value comes from the client, so anything
+        # else in it (a change) is not run, and without a response_url there is nowhere to post.
+        if not is_question(text) or not body.get("response_url"):
+            log.info("share user=%s outcome=refused", body["user"]["id"])
+            return
         channel = body.get("channel")  # none when the message is in no channel
         try:
             response = services.answer(
                 team_id=body["team"]["id"],
                 user_id=body["user"]["id"],
-                text=action.get("value", ""),
+                text=text,
                 channel_id=channel["id"] if isinstance(channel, dict) else None,
             )
         except Exception as exc:

@@ -39,7 +39,7 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
             session=session,
             group=group,
             user_id=user_id,
-            is_admin=services.admins.is_admin(user_id),
+            is_admin=lambda: services.admins.is_admin(team_id, user_id),
             now=now,
             public_base_url=services.settings.public_base_url or None,
         )

@@ -1,0 +1,112 @@
+"""What a hostile pass found after the first round of fixes, each kept as a test: a reminder for a term
+cleared while it was retrying; slow Slack calls on the answer path; admins of one workspace in
+another; out-of-range and over-long input; a share button carrying a change; a password in a start-up
+error."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+from storage import deliveries, queries
+from tests.conftest import ADMIN, MEMBER, RunningBot
+from tests.fakeslack import interactivity_body, post_signed
+from tests.test_deliveries import HANDOVER, Env
+from tests.test_delivery_faults import env  # noqa: F401  (the fixture)
+from tests.test_robustness import answer_text
+from tests.test_transfer_cli import assert_user_error, gmg_bot
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def test_a_reminder_retrying_when_its_term_is_cleared_is_skipped_not_sent(env: Env) -> None:  # noqa: F811
+    env.clock.now = HANDOVER - timedelta(days=7)
+    env.slack.fail_channel("CREMIND1", "internal_error")
+    env.dispatcher.replan_all()
+    env.dispatcher.run_once()
+    retrying = [d for d in env.rows(kind="reminder", state="pending") if d.target == "CREMIND1"]
+    assert retrying and retrying[0].due_at <= env.clock.now and retrying[0].attempts == 1
+
+    # No decided and no projected term follows AAA's: the handover of 1 Jul is gone.
+    assert env.ask("term clear 2027-H2").ok
+    assert env.ask("rotation clear").ok
+    env.slack.clear_failures()
+    env.slack.reset()
+    env.clock.now += timedelta(hours=1)
+    env.dispatcher.run_once()
+    assert not [c for c in env.posts() if "hands over" in c[1]]
+    row = next(d for d in env.rows(kind="reminder") if d.id == retrying[0].id)
+    assert row.state == "skipped" and row.reason == deliveries.REPLANNED
+
+
+def test_a_question_does_not_wait_for_a_slow_admin_lookup(bot: RunningBot) -> None:
+    bot.slack.hang("users.info", 6)
+    status, answer = bot.command("history 2013", user=MEMBER)
+    assert status == 200 and "2013" in answer_text(answer)
+    assert not bot.slack.calls_to("users.info")
+
+
+def test_a_change_answers_in_time_when_slack_is_slow_to_say_who_is_admin(bot: RunningBot) -> None:
+    bot.slack.hang("users.info", 6)
+    status, answer = bot.command("term set 2041 FAO", user=ADMIN)
+    assert status == 200 and "Only GMG admins" in answer_text(answer)
+    with Session(bot.services.engine) as session:
+        assert not [t for t in queries.list_terms(session=session, team_id="T1") if t.first_day.year == 2041]
+
+
+def test_an_admin_of_one_workspace_is_not_one_of_another(bot: RunningBot) -> None:
+    # The fake's users belong to T1; UADMIN01 is a workspace admin there.
+    status, answer = bot.command("term set 2041 FAO", user=ADMIN, team="T2")
+    assert status == 200 and "Only GMG admins" in answer_text(answer)
+    status, answer = bot.command("term set 2041 FAO", user=ADMIN, team="T1")
+    assert "Term saved" in answer_text(answer)
+
+
+def test_out_of_range_and_over_long_input_is_refused_clearly(bot: RunningBot) -> None:
+    for command, words in [
+        ("term set 2190-01-01..9999-12-31 FAO", "out of range"),
+        ("member add " + "\ufb00" * 30 + " Ligatures", "keep it to 50"),
+        ("admin add <@U" + "1" * 40 + ">", "admin add"),
+        ("subscribe <#C" + "1" * 40 + "|x>", "neither a channel nor a kind"),
+    ]:
+        status, answer = bot.command(command, user=ADMIN)
+        said = answer_text(answer)
+        assert status == 200 and words in said and "went wrong" not in said, (command, said)
+    with Session(bot.services.engine) as session:
+        assert max(t.last_day.year for t in queries.list_terms(session=session, team_id="T1")) <= 2200
+
+
+def test_a_json_slash_command_whose_text_is_not_text_gets_400(bot: RunningBot) -> None:
+    for text in (["chair"], {"a": 1}, 5):
+        body = json.dumps({"team_id": "T1", "user_id": MEMBER, "command": "/gmg", "text": text})
+        status, _, _ = post_signed(
+            bot.url + "/slack/events", body, secret=SECRET, content_type="application/json"
+        )
+        assert status == 400
+
+
+def test_a_share_button_carrying_a_change_runs_nothing(bot: RunningBot) -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": ADMIN},
+        "trigger_id": "1.2.3",
+        "response_url": bot.slack.response_url,
+        "actions": [{"action_id": "gmg_share", "value": "term set 2052 FAO"}],
+    }
+    status, _, _ = post_signed(
+        bot.url + "/slack/events",
+        interactivity_body(payload),
+        secret=SECRET,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert status == 200
+    with Session(bot.services.engine) as session:
+        assert not [t for t in queries.list_terms(session=session, team_id="T1") if t.first_day.year == 2052]
+
+
+def test_a_malformed_database_url_is_refused_without_its_password(tmp_path: Path) -> None:
+    result = gmg_bot(["db", "upgrade"], cwd=tmp_path, database_url="postgres//gmg:S3cretPW99@127.0.0.1/db")
+    assert_user_error(result, "DATABASE_URL is not valid")
+    assert "S3cretPW99" not in result.stderr

@@ -39,9 +39,7 @@ class WorkspaceAdmins:
         except (SlackClientError, OSError, ValueError) as exc:  # the network, or an answer not JSON
             log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
             return False
-        # A guest from another organisation (Slack Connect) carries its own workspace's flags.
-        own = user.get("team_id") in (None, team_id)
-        answer = own and bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         with self._lock:
             self._cache[(team_id, user_id)] = (now, answer)
         return answer

@@ -1,7 +1,6 @@
-"""What a hostile pass found after the first round of fixes, each kept as a test: a reminder for a term
-cleared while it was retrying; slow Slack calls on the answer path; admins of one workspace in
-another; out-of-range and over-long input; a share button carrying a change; a password in a start-up
-error."""
+"""What a hostile pass found after the first round of fixes, each kept as a test: a reminder for a
+term cleared while it was retrying; slow Slack calls on the answer path; out-of-range and over-long
+input; a share button carrying a change; a password in a start-up error."""
 
 import json
 from datetime import timedelta
@@ -53,14 +52,6 @@ def test_a_change_answers_in_time_when_slack_is_slow_to_say_who_is_admin(bot: Ru
     assert status == 200 and "Only GMG admins" in answer_text(answer)
     with Session(bot.services.engine) as session:
         assert not [t for t in queries.list_terms(session=session, team_id="T1") if t.first_day.year == 2041]
-
-
-def test_an_admin_of_one_workspace_is_not_one_of_another(bot: RunningBot) -> None:
-    # The fake's users belong to T1; UADMIN01 is a workspace admin there.
-    status, answer = bot.command("term set 2041 FAO", user=ADMIN, team="T2")
-    assert status == 200 and "Only GMG admins" in answer_text(answer)
-    status, answer = bot.command("term set 2041 FAO", user=ADMIN, team="T1")
-    assert "Term saved" in answer_text(answer)
 
 
 def test_out_of_range_and_over_long_input_is_refused_clearly(bot: RunningBot) -> None:

@@ -21,9 +21,9 @@ class WorkspaceAdmins:
         self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
-    def is_admin(self, team_id: str, user_id: str) -> bool:
-        """GMG_ADMINS, or an admin or owner of workspace `team_id` per `users.info`; Slack failing or
-        slow means no (and is asked again next time)."""
+    def is_admin(self, team_id: str, user_id: str) -> bool | None:
+        """GMG_ADMINS, or an admin or owner of workspace `team_id` per `users.info`; None when Slack
+        fails or is slow to say (asked again next time)."""
         if user_id in self.operators:
             return True
         now = time.monotonic()
@@ -35,10 +35,12 @@ class WorkspaceAdmins:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, error_code(exc))
-            return False
+            # Slack's word on the user (not found, say) is a no; an outage or a limit says nothing.
+            status = exc.response.status_code
+            return None if status == 429 or status >= 500 else False
         except (SlackClientError, OSError, ValueError) as exc:  # the network, or an answer not JSON
             log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
-            return False
+            return None
         answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         with self._lock:
             self._cache[(team_id, user_id)] = (now, answer)

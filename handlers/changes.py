@@ -357,6 +357,11 @@ def focal(ctx: Context, text: str, tokens: list[Token]) -> Response:
 
 
 def refusal(ctx: Context) -> UsageError:
+    if ctx.admin_answer is None:
+        return UsageError(
+            "Slack did not say in time whether you are a workspace admin, so nothing was changed. "
+            "Please send the command again in a moment."
+        )
     return UsageError(
         "Only GMG admins can change this. Ask one of the admins (`/gmg admin`), or a Slack workspace admin."
     )

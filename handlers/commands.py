@@ -116,7 +116,7 @@ def handle_command(
     group: Group,
     text: str,
     user_id: str,
-    is_admin: bool | Callable[[], bool],
+    is_admin: bool | Callable[[], bool | None],
     now: datetime,
     channel_id: str | None = None,
     public_base_url: str | None = None,

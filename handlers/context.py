@@ -40,8 +40,9 @@ class Context:
     group: Group
     user_id: str
     # An admin by Slack's word (workspace admin or owner) or the operator's GMG_ADMINS; a callable is
-    # asked only when a command needs to know (asking Slack takes a call).
-    admin_elsewhere: bool | Callable[[], bool]
+    # asked only when a command needs to know (asking Slack takes a call), and answers None when
+    # Slack did not say.
+    admin_elsewhere: bool | Callable[[], bool | None]
     now: datetime
     channel_id: str | None
     command: str
@@ -59,12 +60,19 @@ class Context:
         return self.group.team_id
 
     @cached_property
-    def is_admin(self) -> bool:
-        """Asked only by what needs it, so that a question costs no admin lookup."""
+    def admin_answer(self) -> bool | None:
+        """Whether the user is an admin; None when Slack did not say in time and no listing does.
+        Asked only by what needs it, so that a question costs no admin lookup."""
         elsewhere = self.admin_elsewhere() if callable(self.admin_elsewhere) else self.admin_elsewhere
-        return elsewhere or queries.is_listed_admin(
+        if elsewhere or queries.is_listed_admin(
             session=self.session, team_id=self.team_id, user_id=self.user_id
-        )
+        ):
+            return True
+        return elsewhere
+
+    @property
+    def is_admin(self) -> bool:
+        return self.admin_answer is True
 
     @cached_property
     def today(self) -> date:

@@ -52,7 +52,7 @@ def home_view(
     session: Session,
     group: Group,
     user_id: str,
-    is_admin: bool | Callable[[], bool],
+    is_admin: bool | Callable[[], bool | None],
     now: datetime,
     public_base_url: str | None = None,
 ) -> View:

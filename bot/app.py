@@ -27,10 +27,11 @@ def create_services(settings: Settings, engine: Engine) -> Services:
     )
 
 
-def create_app(services: Services) -> App:
-    """Bolt checks the token with `auth.test` here: a bad token stops start-up."""
+def create_app(services: Services, *, verify_token: bool = True) -> App:
+    """Bolt checks the token with `auth.test` here unless told not to (then on the first request)."""
     app = App(
         client=services.client,
+        token_verification_enabled=verify_token,
         signing_secret=services.settings.slack_signing_secret or None,
         # Bolt runs listeners on 5 threads by default, fewer than the server's request threads: while
         # the database is slow, requests would queue there past Slack's 3 s. One per request thread.

@@ -1,5 +1,8 @@
 """The `gmg-bot` command line."""
 
+import logging
+import os
+import stat
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -127,6 +130,26 @@ def parse_now(text: str, timezone: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+# The whole GMG record is a few kilobytes; 100,000 terms about 10 MB.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
+def read_import(file: Path) -> str:
+    """The file's text; a device, a pipe or a file past MAX_IMPORT_BYTES is refused before reading
+    (a FIFO would block, /dev/zero never ends)."""
+    try:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            fail(f"cannot read {file}: not a regular file")
+        if info.st_size > MAX_IMPORT_BYTES:
+            size, most = info.st_size // 2**20, MAX_IMPORT_BYTES // 2**20
+            fail(f"{file} is {size} MB; the most an import takes is {most} MB")
+        with file.open("rb") as handle:
+            return handle.read(MAX_IMPORT_BYTES + 1)[:MAX_IMPORT_BYTES].decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace the group's data instead of merging into it.")
@@ -134,10 +157,7 @@ def parse_now(text: str, timezone: str) -> datetime:
 def import_command(file: Path, replace: bool, team: str | None) -> None:
     """Import the group from a YAML file (checked whole first; nothing changes on error)."""
     settings = settings_or_fail()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}")
+    text = read_import(file)
     engine = migrated_engine(settings)
     with Session(engine) as session:
         team_id = workspace(session, settings, team)
@@ -211,6 +231,11 @@ def run() -> None:
         serve(settings, migrated_engine(settings, answer_within=SERVING))
     except SettingError as exc:
         fail(str(exc))
+    # Stopped gracefully (requests answered, claims released). A thread still waiting on Slack, such as
+    # a listener Bolt started, must not keep the deploy waiting: Python would join it at exit.
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.scheduler import Senders
-from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope
+from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope, retry_after
 from handlers import notices
 from handlers.text import instant
 from storage import access, deliveries, queries
@@ -241,11 +241,10 @@ class Dispatcher:
         """Acts on Slack's refusal by its class: retry, pause the workspace, fail, or end a subscription."""
         kind, code, status = fault(exc), error_code(exc), exc.response.status_code
         if kind is Fault.RATE_LIMITED:
-            headers = exc.response.headers
-            wait = int(headers.get("Retry-After", headers.get("retry-after", 1)))
-            self._retry(
-                session, delivery, "rate limited by Slack", self.clock() + timedelta(seconds=max(wait, 1))
-            )
+            # Slack's own request to wait is no failure: the attempt is not counted (the message's
+            # expiry still bounds how long it waits).
+            at = self.clock() + timedelta(seconds=retry_after(exc))
+            self._retry(session, delivery, "rate limited by Slack", at, counted=False)
         elif kind is Fault.TRANSIENT:
             self._retry(session, delivery, transient_reason(code, status))
         elif kind is Fault.ACCESS_GONE:
@@ -260,15 +259,25 @@ class Dispatcher:
         else:
             self._fail(session, delivery, code, Fault.UNDELIVERABLE)
 
-    def _retry(self, session: Session, delivery: Delivery, reason: str, at: datetime | None = None) -> None:
-        """Tries again later (by default with exponential backoff), a bounded number of times."""
-        if delivery.attempts >= MAX_ATTEMPTS:
+    def _retry(
+        self,
+        session: Session,
+        delivery: Delivery,
+        reason: str,
+        at: datetime | None = None,
+        *,
+        counted: bool = True,
+    ) -> None:
+        """Tries again later (by default with exponential backoff), a bounded number of counted times."""
+        if counted and delivery.attempts >= MAX_ATTEMPTS:
             self._fail(
                 session, delivery, f"{reason}, still after {delivery.attempts} attempts", Fault.TRANSIENT
             )
             return
         at = at or self.clock() + timedelta(seconds=min(2**delivery.attempts, 300))
-        deliveries.retry_later(session=session, delivery=delivery, worker=self.worker, at=at, reason=reason)
+        deliveries.retry_later(
+            session=session, delivery=delivery, worker=self.worker, at=at, reason=reason, counted=counted
+        )
         log.info("delivery=%s retry_at=%s reason=%s", delivery.key, at.isoformat(), reason)
         self.on_due(at)
 

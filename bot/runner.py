@@ -15,6 +15,8 @@ from typing import Any, cast
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
@@ -25,7 +27,7 @@ from bot.dispatcher import Dispatcher
 from bot.scheduler import DeliveryClock
 from bot.server import Routes, make_server
 from bot.settings import SettingError, Settings
-from bot.slack_client import make_web_client
+from bot.slack_client import error_code, make_web_client
 
 # From the signal to the end of the process.
 SHUTDOWN = 8.0
@@ -33,6 +35,8 @@ SHUTDOWN = 8.0
 DRAIN = 4.0
 # How often the server loop looks for a stop request.
 POLL = 0.2
+# Slack's answers for a token it does not know at all (mistyped, from another app).
+TOKEN_UNKNOWN = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type"})
 log = logging.getLogger("gmg")
 
 
@@ -70,11 +74,32 @@ class StopRequest:
         return (self.at or time.monotonic()) + SHUTDOWN
 
 
+def token_confirmed(client: WebClient) -> bool:
+    """Whether Slack accepts the token now. A token Slack does not know stops start-up (a setting to
+    fix); Slack being down, slow or limiting, or the app's access revoked, does not: the calendar
+    feed, the page and /healthz serve on, and deliveries wait (paused) until Slack accepts the token."""
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code in TOKEN_UNKNOWN:
+            raise SettingError(
+                f"Slack refused SLACK_BOT_TOKEN ({code}). Get a valid one from the app's OAuth & "
+                "Permissions page."
+            ) from exc
+        log.warning("Slack did not confirm SLACK_BOT_TOKEN at start (%s); starting anyway", code)
+        return False
+    except (SlackClientError, OSError, ValueError) as exc:
+        log.warning("Slack could not be reached at start (%s); starting anyway", type(exc).__name__)
+        return False
+    return True
+
+
 def serve(settings: Settings, engine: Engine) -> None:
     """Runs until stopped. Raises SettingError when Slack refuses the token."""
     services = create_services(settings, engine)
     try:
-        app = create_app(services)
+        app = create_app(services, verify_token=token_confirmed(services.client))
     except BoltError as exc:
         raise SettingError(
             f"Slack refused SLACK_BOT_TOKEN ({exc}). Get a valid one from the app's OAuth & Permissions page."

@@ -5,11 +5,7 @@ from enum import Enum
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 
 
 class Fault(Enum):
@@ -74,16 +70,26 @@ _NOT_JSON = "Received a response in a non-JSON format"
 
 
 def make_web_client(*, token: str, base_url: str, retry_server_errors: bool = True) -> WebClient:
-    """Retries connection errors, 429 (after Retry-After) and, unless told not to, 5xx, a bounded
-    number of times. The dispatcher turns 5xx retries off: it retries durably, with backoff, from the
-    database, without holding up the deliveries behind it."""
-    handlers: list[RetryHandler] = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=2),
-    ]
+    """Retries connection errors and, unless told not to, 5xx, a bounded number of times. A 429 is not
+    waited out here: its Retry-After may be an hour, and a thread asleep inside the client serves no
+    one (nor lets the process stop). The dispatcher retries durably from the database, after
+    Retry-After and with backoff, without holding up the deliveries behind it; so it also turns 5xx
+    retries off."""
+    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
     if retry_server_errors:
         handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=handlers)
+
+
+def retry_after(exc: SlackApiError) -> int:
+    """Slack's Retry-After, in whole seconds from 1 to an hour; 1 when it is missing or not a number."""
+    headers = exc.response.headers
+    value = str(headers.get("Retry-After", headers.get("retry-after", "")))
+    try:
+        seconds = float(value)
+    except ValueError:
+        return 1
+    return 1 if seconds != seconds else int(min(max(seconds, 1), 3600))  # NaN fails every comparison
 
 
 # What a slash command may spend asking Slack (who is an admin, can the bot post in a channel), well

@@ -24,7 +24,8 @@ from sqlmodel import Session
 
 from handlers import calendar, notices, questions
 from handlers.context import Context
-from handlers.response import MAX_SECTION, Response
+from handlers.periods import PERIOD_FORMS, parse_period
+from handlers.response import MAX_SECTION, Response, UsageError, to_plain
 from storage import access, deliveries, queries
 from storage.durations import format_duration
 from storage.models import Group
@@ -191,15 +192,45 @@ def _value(values: dict[str, Any], block_id: str) -> Any:
     return (field.get("value") or "").strip()
 
 
+class FormError(ValueError):
+    """A modal field that cannot stand in its command; Slack shows the message under `field`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _period(values: dict[str, Any]) -> str:
+    """The period field, checked on its own: whatever else it held would be read as the next words of
+    the command (a chair, a title)."""
+    period = _value(values, "period")
+    try:
+        if not period or len(period.split()) != 1:
+            raise UsageError(f"Give one period: {PERIOD_FORMS}.")
+        parse_period(period)
+    except UsageError as exc:
+        raise FormError("period", to_plain(str(exc))) from exc
+    return str(period)
+
+
 def term_command(values: dict[str, Any]) -> str:
     """The /gmg command a term modal's submission stands for."""
+    period, theme = _period(values), _value(values, "theme")
+    # The command reads the longest run of `+`-joined member names after the period as the chairs.
+    if theme.startswith("+"):
+        raise FormError("theme", "A theme cannot start with +.")
+    if theme.count('"') % 2:
+        raise FormError("theme", 'Use quotes in pairs ("...").')
     chairs = "+".join(_value(values, "chairs"))
-    return f'term set {_value(values, "period")} "{chairs}" {_value(values, "theme")}'.strip()
+    return f'term set {period} "{chairs}" {theme}'.strip()
 
 
 def theme_command(values: dict[str, Any]) -> str:
-    description = _value(values, "description")
-    text = f"theme set {_value(values, 'period')} {_value(values, 'title')}"
+    period, title, description = _period(values), _value(values, "title"), _value(values, "description")
+    # In the command the first `|` ends the title.
+    if "|" in title:
+        raise FormError("title", "A title cannot contain |; put the rest in the description.")
+    text = f"theme set {period} {title}"
     return f"{text} | {description}" if description else text
 
 

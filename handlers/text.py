@@ -13,6 +13,7 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": 
 _USER = re.compile(r"<@([UW][A-Z0-9]{2,31})(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CGD][A-Z0-9]{2,31})(?:\|[^>]*)?>")
 _ENTITY = re.compile(r"<([^<>]*)>")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _RAW_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
 _RAW_CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,31}")
 
@@ -48,9 +49,10 @@ def tokenize(text: str) -> list[Token]:
 
 
 def normalize_input(text: str) -> str:
-    # NUL is never meant, and PostgreSQL refuses it in text. NFC: an accent typed as a separate
-    # combining mark is stored as the one character it shows.
-    return unicodedata.normalize("NFC", text.translate(_QUOTES).replace("\x00", "")).strip()
+    # Control characters are never meant (NUL, which PostgreSQL refuses in text; escape sequences
+    # that would reach a terminal or a calendar file): only tabs and line breaks stay. NFC: an accent
+    # typed as a separate combining mark is stored as the one character it shows.
+    return unicodedata.normalize("NFC", _CONTROLS.sub("", text.translate(_QUOTES))).strip()
 
 
 def unescape_slack(text: str) -> str:

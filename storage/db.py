@@ -61,6 +61,10 @@ def normalize_database_url(url: str) -> str:
         ) from exc
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseURLError(f"unsupported database {parsed.get_backend_name()!r}")
+    if parsed.get_driver_name() not in ("pysqlite", "psycopg"):
+        raise DatabaseURLError(
+            f"unsupported driver {parsed.get_driver_name()!r}; use postgresql://... or sqlite:///..."
+        )
     return url
 
 

@@ -173,7 +173,12 @@ _FINISH = (
 _RETRY = (
     _TABLE.update()
     .where(_HELD)
-    .values(next_attempt_at=bindparam("at"), lease_until=None, reason=bindparam("new_reason"))
+    .values(
+        next_attempt_at=bindparam("at"),
+        lease_until=None,
+        reason=bindparam("new_reason"),
+        attempts=_TABLE.c.attempts - bindparam("uncounted"),
+    )
 )
 
 
@@ -212,9 +217,19 @@ def finish(
     return bool(result.rowcount)
 
 
-def retry_later(*, session: Session, delivery: Delivery, worker: str, at: datetime, reason: str) -> None:
+def retry_later(
+    *, session: Session, delivery: Delivery, worker: str, at: datetime, reason: str, counted: bool = True
+) -> None:
+    """Tries again at `at`; an attempt not `counted` (Slack asked the bot to wait) is given back."""
     session.connection().execute(
-        _RETRY, {"delivery_id": delivery.id, "worker": worker, "at": at, "new_reason": reason[:500]}
+        _RETRY,
+        {
+            "delivery_id": delivery.id,
+            "worker": worker,
+            "at": at,
+            "new_reason": reason[:500],
+            "uncounted": 0 if counted else 1,
+        },
     )
     session.commit()
 
@@ -239,17 +254,24 @@ def release(*, session: Session, ids: Sequence[int], worker: str) -> int:
 
 
 def renew(*, session: Session, ids: Sequence[int], worker: str, until: datetime) -> set[int]:
-    """Extends `worker`'s lease on deliveries it still holds and that are still to send; returns those.
-    The others were taken over after their lease ran out, or skipped since: they must not go out."""
-    if not ids:
-        return set()
+    """Extends `worker`'s lease on deliveries it still holds (`ids`) and that are still to send; returns
+    those. The others were taken over after their lease ran out, or skipped since: they must not go out.
+    Deliveries the worker claimed and no longer holds are released."""
+    mine = [
+        col(Delivery.claimed_by) == worker,
+        col(Delivery.state) == PENDING,
+        col(Delivery.lease_until).is_not(None),
+    ]
+    # Claimed by this worker but held by none of its senders (the database failed between the claim
+    # and the hand-over): given back now rather than when the lease ends.
+    session.execute(
+        update(Delivery)
+        .where(*mine, col(Delivery.id).not_in(list(ids)), col(Delivery.attempts) > 0)
+        .values(lease_until=None, claimed_by="", attempts=col(Delivery.attempts) - 1)
+    )
     rows = session.execute(
         update(Delivery)
-        .where(
-            col(Delivery.id).in_(list(ids)),
-            col(Delivery.claimed_by) == worker,
-            col(Delivery.state) == PENDING,
-        )
+        .where(*mine, col(Delivery.id).in_(list(ids)))
         .values(lease_until=until)
         .returning(col(Delivery.id))
     ).all()

@@ -21,9 +21,12 @@ M = TypeVar("M", bound=Named)
 
 def member_key(text: str) -> str:
     """What a name compares by: fullwidth `FAO`, a decomposed `é` and other compatibility forms
-    count as the characters they show (NFKC), in any case, without spaces, dots or hyphens."""
+    count as the characters they show (NFKC), in any case, without invisible characters, spaces,
+    dots or hyphens."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return _IGNORED.sub("", folded)
+    # Invisible format characters (zero-width space, soft hyphen, bidi marks) show nothing.
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return _IGNORED.sub("", visible.replace("\ufe0f", ""))
 
 
 def canonical_code(text: str) -> str:

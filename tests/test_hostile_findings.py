@@ -5,6 +5,7 @@ input; a share button carrying a change; a password in a start-up error."""
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -14,6 +15,7 @@ from tests.fakeslack import interactivity_body, post_signed
 from tests.test_deliveries import HANDOVER, Env
 from tests.test_delivery_faults import env  # noqa: F401  (the fixture)
 from tests.test_robustness import answer_text
+from tests.test_slack_http import post_interaction, snapshot, term_submission
 from tests.test_transfer_cli import assert_user_error, gmg_bot
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -101,3 +103,36 @@ def test_a_malformed_database_url_is_refused_without_its_password(tmp_path: Path
     result = gmg_bot(["db", "upgrade"], cwd=tmp_path, database_url="postgres//gmg:S3cretPW99@127.0.0.1/db")
     assert_user_error(result, "DATABASE_URL is not valid")
     assert "S3cretPW99" not in result.stderr
+
+
+def theme_submission(period: str, title: str, description: str) -> dict[str, Any]:
+    values = {
+        name: {"value": {"type": "plain_text_input", "value": value}}
+        for name, value in (("period", period), ("title", title), ("description", description))
+    }
+    submission = term_submission(ADMIN, "", [], "")
+    submission["view"] = {
+        "id": "V2",
+        "type": "modal",
+        "callback_id": "gmg_theme_modal",
+        "state": {"values": values},
+    }
+    return submission
+
+
+def test_app_home_form_fields_are_read_as_the_fields_they_are(bot: RunningBot) -> None:
+    bot.command("chair")
+    before = snapshot(bot)
+    for submission, field, words in [
+        (theme_submission("2011-H1", "Migration | Development", "Real"), "title", "cannot contain |"),
+        (theme_submission("FY2045", "Wrong term", ""), "period", "not a period"),
+        (theme_submission("   ", "Blank period", ""), "period", "Give one period"),
+        (term_submission(ADMIN, "2051 IOM", ["FAO"], "x"), "period", "Give one period"),
+        (term_submission(ADMIN, "2046", ["FAO"], "+ IOM joint"), "theme", "cannot start with +"),
+        (term_submission(ADMIN, "2046", ["FAO"], 'The "safe migration'), "theme", "quotes in pairs"),
+    ]:
+        status, body = post_interaction(bot, submission)
+        assert status == 200
+        answer = json.loads(body)
+        assert answer["response_action"] == "errors" and words in answer["errors"][field], answer
+    assert snapshot(bot) == before

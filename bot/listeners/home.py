@@ -1,6 +1,7 @@
 """The App Home tab, and the admins' modals opened from it."""
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from handlers.home import (
     OPEN_THEME_MODAL,
     TERM_MODAL,
     THEME_MODAL,
+    FormError,
     current_period,
     home_view,
     term_command,
@@ -88,8 +90,15 @@ def register(app: App, services: Services) -> None:
             period = current_period(session=session, group=group, now=now)
         client.views_open(trigger_id=body["trigger_id"], view=theme_modal(period=period))
 
-    def submit(ack: Ack, body: dict[str, Any], client: WebClient, command: str, field: str) -> None:
+    def submit(
+        ack: Ack, body: dict[str, Any], client: WebClient, command_of: Callable[[], str], field: str
+    ) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
+        try:
+            command = command_of()
+        except FormError as exc:
+            ack(response_action="errors", errors={exc.field: str(exc)[:300]})
+            return
         try:
             response = services.answer(team_id=team_id, user_id=user_id, text=command, channel_id=None)
         except Exception as exc:
@@ -107,8 +116,8 @@ def register(app: App, services: Services) -> None:
 
     @app.view(TERM_MODAL)
     def term_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        submit(ack, body, client, term_command(view["state"]["values"]), "period")
+        submit(ack, body, client, lambda: term_command(view["state"]["values"]), "period")
 
     @app.view(THEME_MODAL)
     def theme_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        submit(ack, body, client, theme_command(view["state"]["values"]), "title")
+        submit(ack, body, client, lambda: theme_command(view["state"]["values"]), "title")

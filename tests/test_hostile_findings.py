@@ -7,15 +7,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import Session
 
 from storage import deliveries, queries
 from tests.conftest import ADMIN, MEMBER, RunningBot
-from tests.fakeslack import interactivity_body, post_signed
+from tests.fakeslack import FakeSlack, interactivity_body, post_signed
 from tests.test_deliveries import HANDOVER, Env
 from tests.test_delivery_faults import env  # noqa: F401  (the fixture)
 from tests.test_robustness import answer_text
 from tests.test_slack_http import post_interaction, snapshot, term_submission
+from tests.test_slack_run import bot_env, free_port, running, wait_healthy
 from tests.test_transfer_cli import assert_user_error, gmg_bot
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -136,3 +138,42 @@ def test_app_home_form_fields_are_read_as_the_fields_they_are(bot: RunningBot) -
         answer = json.loads(body)
         assert answer["response_action"] == "errors" and words in answer["errors"][field], answer
     assert snapshot(bot) == before
+
+
+@pytest.mark.parametrize("answer", [{"status": 503}, {"status": 429}, {"error": "token_revoked"}])
+def test_the_bot_starts_when_slack_is_down_or_the_token_revoked(
+    database_url: str, tmp_path: Path, answer: dict[str, Any]
+) -> None:
+    port = free_port()
+    with FakeSlack() as slack:
+        slack.fail_next("auth.test", times=3, **answer)
+        env = bot_env(
+            database_url,
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_BASE_URL=slack.base_url,
+            PORT=str(port),
+        )
+        with running(env, tmp_path) as process:
+            wait_healthy(port, process)
+            process.terminate()
+            output = process.communicate(timeout=10)[0]
+    assert process.returncode == 0
+    assert "starting anyway" in output
+
+
+def test_a_429_with_any_retry_after_waits_durably_and_counts_no_attempt(env: Env) -> None:  # noqa: F811
+    env.clock.now = HANDOVER - timedelta(days=7)
+    env.dispatcher.replan_all()
+    due = {d.id for d in env.rows(kind="reminder", state="pending") if d.due_at <= env.clock.now}
+    assert len(due) == 4
+    for retry_after in (86400, 0):
+        env.slack.fail_next("chat.postMessage", status=429, retry_after=retry_after, times=4)
+        env.dispatcher.run_once()
+        waiting = [d for d in env.rows(kind="reminder", state="pending") if d.id in due]
+        assert len(waiting) == 4 and all(d.attempts == 0 for d in waiting)
+        wait = timedelta(seconds=min(max(retry_after, 1), 3600))
+        assert {d.next_attempt_at - env.clock.now for d in waiting} == {wait}
+        env.clock.now += wait
+    env.dispatcher.run_once()
+    assert {d.id for d in env.rows(kind="reminder", state="sent")} == due

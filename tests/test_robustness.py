@@ -986,6 +986,9 @@ def exchange(bot: RunningBot, request: bytes) -> int:
                 if io_select.select([connection], [], [], 0)[0]:
                     break
                 connection.sendall(request[start : start + 2**16])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed while the upload went on: its answer may be there
+        try:
             while b"\r\n" not in answer and (piece := connection.recv(4096)):
                 answer += piece
         except (BrokenPipeError, ConnectionResetError):

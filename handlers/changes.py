@@ -128,8 +128,7 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
     record.chairs = chairs
     if theme:
         record.theme = theme
-    ctx.session.add(record)
-    ctx.session.flush()
+    queries.save(session=ctx.session, record=record)
     event = ctx.audit(before, _term_record(record))
     if theme:
         notices.record_theme_post(
@@ -215,8 +214,7 @@ def theme_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
     before = _term_record(target)
     target.theme = title
     target.description = description
-    ctx.session.add(target)
-    ctx.session.flush()
+    queries.save(session=ctx.session, record=target)
     event = ctx.audit(before, _term_record(target))
     notices.record_theme_post(
         session=ctx.session, group=ctx.group, term=target, user_id=ctx.user_id, event_id=event, now=ctx.now
@@ -294,8 +292,7 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
         before = {"code": existing.code, "name": existing.name, "active": False}
         member = existing
         member.name, member.active = name, True
-    ctx.session.add(member)
-    ctx.session.flush()
+    queries.save(session=ctx.session, record=member)
     ctx.audit(before, {"code": member.code, "name": member.name, "active": True})
     return done(ctx, "Member added", f"*{escape(member.code)}*: {escape(member.name)}.")
 
@@ -305,14 +302,13 @@ def _member_remove(ctx: Context, member: Member) -> Response:
         raise UsageError(f"*{escape(member.code)}* is already a former member.")
     rotation = queries.get_rotation(session=ctx.session, team_id=ctx.team_id)
     member.active = False
-    ctx.session.add(member)
+    queries.save(session=ctx.session, record=member)
     if member.code in rotation:
         queries.set_rotation(
             session=ctx.session,
             team_id=ctx.team_id,
             codes=[c for c in rotation if c != member.code],
         )
-    ctx.session.flush()
     ctx.audit({"code": member.code, "active": True}, {"code": member.code, "active": False})
     note = " and left the rotation" if member.code in rotation else ""
     return done(
@@ -349,8 +345,7 @@ def focal(ctx: Context, text: str, tokens: list[Token]) -> Response:
     chosen = list(dict.fromkeys(u for u in users if u))
     before = list(member.focal_points)
     member.focal_points = chosen
-    ctx.session.add(member)
-    ctx.session.flush()
+    queries.save(session=ctx.session, record=member)
     ctx.audit({"code": member.code, "focal_points": before}, {"code": member.code, "focal_points": chosen})
     who = " ".join(f"<@{u}>" for u in chosen) or "none"
     return done(ctx, "Focal points saved", f"*{escape(member.code)}*: {who}.")

@@ -3,16 +3,13 @@ and the audit log. Each is checked whole, written in one transaction and audited
 
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import col
-
 from handlers.changes import done, refusal
 from handlers.context import ChannelStatus, Context
 from handlers.response import Response, UsageError
 from handlers.text import Token, channel_id_of, escape, user_id_of
 from storage import queries
 from storage.durations import LEAD_FORMS, DurationError, format_duration, parse_duration
-from storage.models import Admin, Group, Subscription
+from storage.models import Group
 from storage.schedule import zone
 from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
 
@@ -40,22 +37,11 @@ def subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response
         for s in queries.list_subscriptions(session=ctx.session, team_id=ctx.team_id)
         if s.channel_id == channel
     }
-    for kind in kinds:
-        if subscribe and kind not in current:
-            ctx.session.add(Subscription(team_id=ctx.team_id, channel_id=channel, kind=kind))
-        if not subscribe and kind in current:
-            ctx.session.execute(
-                delete(Subscription).where(
-                    col(Subscription.team_id) == ctx.team_id,
-                    col(Subscription.channel_id) == channel,
-                    col(Subscription.kind) == kind,
-                )
-            )
     after = sorted(current | set(kinds)) if subscribe else sorted(current - set(kinds))
     if after == sorted(current):
         state = ", ".join(after) or "nothing"
         raise UsageError(f"Nothing to change: <#{channel}> follows {state}.")
-    ctx.session.flush()
+    queries.set_channel_kinds(session=ctx.session, team_id=ctx.team_id, channel_id=channel, kinds=after)
     ctx.audit({"channel": channel, "kinds": sorted(current)}, {"channel": channel, "kinds": after})
     return done(
         ctx,
@@ -115,17 +101,13 @@ def admin_change(ctx: Context, tokens: list[Token]) -> Response:
         new = wanted - listed
         if not new:
             raise UsageError("Nothing to change: they are already admins.")
-        ctx.session.add_all(Admin(team_id=ctx.team_id, user_id=u) for u in sorted(new))
         after = sorted(listed | new)
     else:
         gone = wanted & listed
         if not gone:
             raise UsageError("Nothing to change: none of them was added as an admin.")
-        ctx.session.execute(
-            delete(Admin).where(col(Admin.team_id) == ctx.team_id, col(Admin.user_id).in_(gone))
-        )
         after = sorted(listed - gone)
-    ctx.session.flush()
+    queries.set_admins(session=ctx.session, team_id=ctx.team_id, user_ids=after)
     ctx.audit(sorted(listed), after)
     return done(
         ctx,
@@ -202,8 +184,7 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
     except ValueError as exc:
         message = escape(str(exc))
         raise UsageError(f"{message[:1].upper()}{message[1:]}.") from exc
-    ctx.session.add(group)
-    ctx.session.flush()
+    queries.save(session=ctx.session, record=group)
     ctx.audit(before, _settings_record(group))
     return done(
         ctx,

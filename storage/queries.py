@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, bindparam, delete, update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from storage import replanning
 from storage.models import (
@@ -226,6 +226,30 @@ def get_lead_seconds(*, session: Session, team_id: str) -> list[int]:
 def set_lead_seconds(*, session: Session, team_id: str, seconds: Sequence[int]) -> None:
     session.execute(delete(ReminderLead).where(col(ReminderLead.team_id) == team_id))
     session.add_all(ReminderLead(team_id=team_id, seconds=s) for s in sorted(set(seconds)))
+
+
+def save(*, session: Session, record: SQLModel) -> None:
+    """Writes a new or changed row (a term, a member, the group) within the caller's transaction."""
+    session.add(record)
+    session.flush()
+
+
+def set_channel_kinds(*, session: Session, team_id: str, channel_id: str, kinds: Sequence[str]) -> None:
+    """What one channel follows, exactly `kinds` (none: unsubscribed)."""
+    session.execute(
+        delete(Subscription).where(
+            col(Subscription.team_id) == team_id, col(Subscription.channel_id) == channel_id
+        )
+    )
+    session.add_all(Subscription(team_id=team_id, channel_id=channel_id, kind=k) for k in sorted(set(kinds)))
+    session.flush()
+
+
+def set_admins(*, session: Session, team_id: str, user_ids: Sequence[str]) -> None:
+    """The admins added with `/gmg admin add`, exactly `user_ids`."""
+    session.execute(delete(Admin).where(col(Admin.team_id) == team_id))
+    session.add_all(Admin(team_id=team_id, user_id=u) for u in sorted(set(user_ids)))
+    session.flush()
 
 
 def list_subscriptions(*, session: Session, team_id: str) -> Sequence[Subscription]:

@@ -124,8 +124,8 @@ def test_sigterm_answers_the_request_under_way_and_takes_no_new_connection(
     with FakeSlack() as slack:
         slack.add_user(MEMBER)
         # The command asks Slack whether its sender is an admin: that answer is slow (but within the
-        # 3 s Bolt and Slack wait for an acknowledgement).
-        slack.hang("users.info", 2)
+        # 2 s the bot waits for it, and the 3 s Slack waits for an acknowledgement).
+        slack.hang("users.info", 1.5)
         process = start(http_env(database_url, slack, port), tmp_path)
         wait_healthy(port, process)
         answers: list[tuple[int, str]] = []

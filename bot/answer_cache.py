@@ -1,19 +1,23 @@
-"""Answers to questions, reused while the workspace's data version and the schedule day stay the
-same: a repeated `/gmg chair` then costs one indexed read instead of loading the schedule."""
+"""Answers to questions, reused while everything they depend on stays the same: the registry says what
+that is for each command (handlers.registry.Depends), and the key holds exactly that. A repeated
+`/gmg chair` then costs one indexed read instead of loading the schedule."""
 
 import threading
 from collections import OrderedDict
-from datetime import date, datetime
+from collections.abc import Hashable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from handlers.commands import is_question
+from handlers.commands import parse_question
+from handlers.registry import Depends
 from handlers.text import normalize_input
-from storage import queries
+from storage import groups
 from storage.schedule import schedule_day_at
 
-Key = tuple[str, int, date, str]
+Key = tuple[Hashable, ...]
 
 
 class AnswerCache:
@@ -25,14 +29,29 @@ class AnswerCache:
 
     def key(self, *, team_id: str, text: str, now: datetime) -> Key | None:
         """The cache key of a question, or None for a change, or a workspace not seen yet."""
-        if not is_question(text):
+        question = parse_question(text)
+        if question is None:
             return None
+        group_word, form = question
         with self.engine.connect() as connection:
-            clock = queries.group_clock(connection=connection, team_id=team_id)
-        if clock is None:
+            clocks = groups.workspace_clocks(connection=connection, team_id=team_id)
+        named = [c for c in clocks if c[0] == groups.short_key(group_word)] if group_word else []
+        chosen = named or [c for c in clocks if c[1]]
+        if not chosen or (group_word and not named):
+            # No group yet, or a first word that names no group (the command answers with an error).
             return None
-        version, timezone, handover_time = clock
-        return team_id, version, schedule_day_at(timezone, handover_time, now), normalize_input(text)
+        _, _, group_id, version, timezone, handover_time = chosen[0]
+        parts: list[Hashable] = [team_id, normalize_input(text)]
+        for depends in sorted(form.depends, key=lambda d: d.name):
+            if depends is Depends.GROUP:
+                parts.append((group_id, version))
+            elif depends is Depends.GROUPS:
+                parts.append(tuple((c[0], c[1], c[2], c[3]) for c in clocks))
+            elif depends is Depends.SCHEDULE_DAY:
+                parts.append(schedule_day_at(timezone, handover_time, now))
+            elif depends is Depends.CALENDAR_DAY:
+                parts.append(now.astimezone(ZoneInfo(timezone)).date())
+        return tuple(parts)
 
     def get(self, key: Key) -> dict[str, Any] | None:
         with self._lock:

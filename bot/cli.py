@@ -20,19 +20,21 @@ from bot.manifest import manifest_yaml
 from bot.runner import serve
 from bot.settings import SettingError, Settings, check_slack_settings, load_settings
 from handlers import calendar, handle_command
-from handlers.response import to_plain
-from storage import queries
+from handlers.registry import COMMANDS
+from handlers.response import shown
+from storage import groups
 from storage.db import BATCH, SERVING, is_unavailable, make_engine, upgrade
+from storage.models import Group
 from storage.transfer import (
     ImportError_,
     dump_yaml,
-    ensure_group,
+    dump_yaml_documents,
+    ensure_workspace,
     export_document,
-    import_document,
-    parse_document,
+    import_documents,
+    parse_documents,
 )
 
-LOCAL_TEAM = "local"
 LOCAL_OPERATOR = "operator"
 
 
@@ -80,10 +82,37 @@ class Commands(click.Group):
 def workspace(session: Session, settings: Settings, team: str | None) -> str:
     """The workspace the CLI works on: --team, GMG_TEAM_ID, the only one there is, or `local`."""
     try:
-        chosen = queries.chosen_team_id(session=session, team_id=team or settings.gmg_team_id)
-    except queries.SeveralWorkspaces as exc:
+        chosen = groups.chosen_team_id(session=session, team_id=team or settings.gmg_team_id)
+    except groups.SeveralWorkspaces as exc:
         fail(f"this database serves several workspaces ({exc}); choose one with --team")
-    return chosen or LOCAL_TEAM
+    return chosen or groups.LOCAL
+
+
+def chosen_group(
+    session: Session, settings: Settings, team: str | None, group: str | None
+) -> tuple[str, Group]:
+    """The workspace and the group the CLI works on: --group, else the workspace's default group."""
+    team_id = workspace(session, settings, team)
+    default = ensure_workspace(session=session, team_id=team_id, seed=settings.seed, now=datetime.now(UTC))
+    if not group:
+        return team_id, default
+    found = groups.find_group(session=session, team_id=team_id, short_name=group)
+    if found is None:
+        names = ", ".join(g.short_name for g in groups.workspace_groups(session=session, team_id=team_id))
+        fail(f"--group {group}: no such group in workspace {team_id} (its groups: {names})")
+    return team_id, found
+
+
+def _commands_help() -> str:
+    """The /gmg commands, from the registry, for `gmg-bot ask --help`."""
+    lines = [f"  {form.usage}" for command in COMMANDS for form in command.forms]
+    return (
+        "\b\nCommands (the same as /gmg in Slack; admins' ones need --user unset or in GMG_ADMINS):\n"
+        + "\n".join(lines)
+    )
+
+
+GROUP_HELP = "The group (its short name); default: the workspace's default group."
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,32 +120,36 @@ def main() -> None:
     """gmg-bot: who chairs the group, when, and on what theme."""
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(context_settings={"ignore_unknown_options": True}, epilog=_commands_help())
 @click.option("--user", help="Ask as this Slack user id (default: the local operator, an admin).")
 @click.option("--now", "now_text", help="Pretend it is this ISO date or datetime (group's timezone).")
 @click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
+@click.option("--group", "group_name", help=GROUP_HELP)
 @click.argument("text", nargs=-1)
-def ask(user: str | None, now_text: str | None, team: str | None, text: tuple[str, ...]) -> None:
-    """Run a /gmg command, e.g. gmg-bot ask chair 2011-03-15."""
+def ask(
+    user: str | None, now_text: str | None, team: str | None, group_name: str | None, text: tuple[str, ...]
+) -> None:
+    """Run a /gmg command, e.g. gmg-bot ask chair 2011-03-15, or gmg-bot ask --group GFMD chair."""
     settings = settings_or_fail()
     engine = migrated_engine(settings)
     with Session(engine) as session:
-        team_id = workspace(session, settings, team)
-        group = ensure_group(session=session, team_id=team_id, seed=settings.seed, now=datetime.now(UTC))
+        team_id, group = chosen_group(session, settings, team, group_name)
         now = parse_now(now_text, group.timezone) if now_text else datetime.now(UTC)
         user_id = user or LOCAL_OPERATOR
         is_admin = user is None or user in settings.admin_ids
+        # --group is the group word of the command line: `ask --group GFMD chair` is `/gmg GFMD chair`.
+        words = [group.short_name, *text] if group_name else list(text)
         response = handle_command(
             session=session,
-            group=group,
-            text=" ".join(text),
+            team_id=team_id,
+            text=" ".join(words),
             user_id=user_id,
             is_admin=is_admin,
             now=now,
             public_base_url=settings.public_base_url or None,
         )
     if not response.ok:
-        fail(to_plain(" ".join(response.sections)))
+        fail(" ".join(shown(p, "plain") for p in response.sections))
     click.echo(response.plain())
 
 
@@ -152,59 +185,70 @@ def read_import(file: Path) -> str:
 
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="Replace the group's data instead of merging into it.")
+@click.option("--replace", is_flag=True, help="Replace each group's data instead of merging into it.")
 @click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
 def import_command(file: Path, replace: bool, team: str | None) -> None:
-    """Import the group from a YAML file (checked whole first; nothing changes on error)."""
+    """Import groups from a YAML file: one document per group (`---` between them), each going to the
+    group of its `group.short_name`, made if need be. Checked whole first; nothing changes on error."""
     settings = settings_or_fail()
     text = read_import(file)
     engine = migrated_engine(settings)
     with Session(engine) as session:
         team_id = workspace(session, settings, team)
         try:
-            doc = parse_document(text)
-            import_document(session=session, team_id=team_id, doc=doc, replace=replace)
+            docs = parse_documents(text)
+            imported = import_documents(
+                session=session,
+                team_id=team_id,
+                docs=docs,
+                replace=replace,
+                user_id=LOCAL_OPERATOR,
+                now=datetime.now(UTC),
+                action=f"import {file.name}{' --replace' if replace else ''}",
+            )
         except ImportError_ as exc:
             session.rollback()
             fail(f"{file}: {exc}; nothing was imported")
-        queries.add_audit_entry(
-            session=session,
-            team_id=team_id,
-            at=datetime.now(UTC),
-            user_id=LOCAL_OPERATOR,
-            action=f"import {file.name}{' --replace' if replace else ''}",
-            before=None,
-            after={"members": len(doc.members), "terms": len(doc.terms)},
-        )
         session.commit()
-    click.echo(f"Imported {len(doc.members)} members and {len(doc.terms)} terms into {team_id}.")
+        for group, doc in zip(imported, docs, strict=True):
+            click.echo(
+                f"Imported {len(doc.members)} members and {len(doc.terms)} terms into {group.short_name} "
+                f"({team_id})."
+            )
 
 
 @main.command("export")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
-def export_command(file: Path | None, team: str | None) -> None:
-    """Export the group as YAML, to FILE or to standard output."""
+@click.option("--group", "group_name", help=GROUP_HELP)
+@click.option("--all", "every", is_flag=True, help="Every group of the workspace, one YAML document each.")
+def export_command(file: Path | None, team: str | None, group_name: str | None, every: bool) -> None:
+    """Export a group as YAML (or every group with --all), to FILE or to standard output."""
+    if every and group_name:
+        fail("give --group or --all, not both")
     settings = settings_or_fail()
     engine = migrated_engine(settings)
     with Session(engine) as session:
-        team_id = workspace(session, settings, team)
-        ensure_group(session=session, team_id=team_id, seed=settings.seed, now=datetime.now(UTC))
-        text = dump_yaml(export_document(session=session, team_id=team_id))
+        team_id, group = chosen_group(session, settings, team, group_name)
+        if every:
+            chosen = groups.workspace_groups(session=session, team_id=team_id)
+            text = dump_yaml_documents([export_document(session=session, group=g) for g in chosen])
+        else:
+            text = dump_yaml(export_document(session=session, group=group))
     write_output(file, text.encode("utf-8"))
 
 
 @main.command("calendar")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
-def calendar_command(file: Path | None, team: str | None) -> None:
-    """Write the calendar feed (iCalendar), to FILE or to standard output."""
+@click.option("--group", "group_name", help=GROUP_HELP)
+def calendar_command(file: Path | None, team: str | None, group_name: str | None) -> None:
+    """Write a group's calendar feed (iCalendar), to FILE or to standard output."""
     settings = settings_or_fail()
     engine = migrated_engine(settings)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        team_id = workspace(session, settings, team)
-        group = ensure_group(session=session, team_id=team_id, seed=settings.seed, now=now)
+        _, group = chosen_group(session, settings, team, group_name)
         data = calendar.feed(session=session, group=group, now=now)
     write_output(file, data)
 

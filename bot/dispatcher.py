@@ -18,11 +18,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.posts import message_payload, topic_text
 from bot.scheduler import Senders
 from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope, retry_after
 from handlers import notices
-from handlers.text import instant
-from storage import access, deliveries, queries
+from messages.render import instant
+from storage import access, deliveries, groups, queries
 from storage.deliveries import FAILED, SENT, SKIPPED
 from storage.models import Delivery
 from storage.schedule import zone
@@ -92,14 +93,12 @@ class Dispatcher:
         self._starved = threading.Event()
 
     def replan_all(self) -> None:
-        """Plans the coming handovers of every workspace (time moves new ones into view)."""
+        """Plans the coming handovers of every group (time moves new ones into view)."""
         now = self.clock()
         with Session(self.engine) as session:
-            for team_id in queries.list_team_ids(session=session):
-                group = queries.get_group(session=session, team_id=team_id)
-                if group is not None:
-                    notices.replan(session=session, group=group, now=now)
-                    session.commit()
+            for group in groups.all_groups(session=session):
+                notices.replan(session=session, group=group, now=now)
+                session.commit()
 
     def next_due(self) -> datetime | None:
         with Session(self.engine) as session:
@@ -195,7 +194,7 @@ class Dispatcher:
             log.info("delivery=%s skipped or taken over since it was claimed; not sent", claimed.key)
             return False
         if self.clock() >= delivery.expires_at:
-            group = queries.get_group(session=session, team_id=delivery.team_id)
+            group = queries.get_group(session=session, group_id=delivery.group_id)
             due = instant(delivery.due_at, zone(group)) if group else delivery.due_at.isoformat()
             self._finish(
                 session, delivery, SKIPPED, reason=f"too late: it was due {due} and is no longer useful"
@@ -230,10 +229,11 @@ class Dispatcher:
 
     def _call(self, delivery: Delivery) -> str:
         if delivery.kind == "topic":
-            self.client.conversations_setTopic(channel=delivery.target, topic=delivery.text)
+            self.client.conversations_setTopic(channel=delivery.target, topic=topic_text(delivery))
             return ""
+        text, blocks = message_payload(delivery)
         response = self.client.chat_postMessage(
-            channel=delivery.target, text=delivery.text, blocks=delivery.blocks or None, unfurl_links=False
+            channel=delivery.target, text=text, blocks=blocks, unfurl_links=False
         )
         return str(response.get("ts", ""))
 
@@ -309,13 +309,15 @@ class Dispatcher:
             return
         now = self.clock()
         day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        admins = sorted(set(queries.list_admins(session=session, team_id=delivery.team_id)) | self.operators)
+        admins = sorted(
+            set(queries.list_admins(session=session, group_id=delivery.group_id)) | self.operators
+        )
         failed_today = deliveries.failed_since(
-            session=session, team_id=delivery.team_id, target=delivery.target, since=day
+            session=session, group_id=delivery.group_id, target=delivery.target, since=day
         )
         deliveries.record_alerts(
             session=session,
-            team_id=delivery.team_id,
+            group_id=delivery.group_id,
             planned=notices.failure_alerts(
                 delivery=delivery, admins=admins, cause=kind.name.lower(), failed_today=failed_today, now=now
             ),
@@ -338,11 +340,16 @@ class Dispatcher:
         """A channel that is gone or archived stops being posted to, with an entry in the audit log."""
         now = self.clock()
         access.end_subscriptions(
-            session=session, team_id=delivery.team_id, channel_id=delivery.target, code=code, now=now
+            session=session,
+            group_id=delivery.group_id,
+            team_id=delivery.team_id,
+            channel_id=delivery.target,
+            code=code,
+            now=now,
         )
         deliveries.skip_pending_to(
             session=session,
-            team_id=delivery.team_id,
+            group_id=delivery.group_id,
             target=delivery.target,
             reason=f"the channel's subscription ended ({code})",
             now=now,

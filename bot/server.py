@@ -23,10 +23,12 @@ from bot.listeners.commands import REPLAYED, UNAVAILABLE
 from bot.payloads import well_formed
 from handlers import calendar, page
 from handlers.commands import is_question
-from storage import queries, requests
+from storage import groups, queries, requests
 from storage.db import is_unavailable
 
 SLACK_PATH = "/slack/events"
+# Each group's public page, by its short name, when the workspace has several.
+GROUP_PAGE = "/g/"
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
 MAX_BODY_BYTES = 256 * 1024
 # Threads that run requests; the Bolt app runs its listeners on as many. While the database does not
@@ -176,8 +178,14 @@ class Routes:
         try:
             if path == calendar.FEED_PATH and method in ("GET", "HEAD"):
                 return self.feed(environ.get("QUERY_STRING", ""), start_response)
-            if path == "/" and self.public_page and method in ("GET", "HEAD"):
-                return self.schedule_page(start_response)
+            if (
+                self.public_page
+                and method in ("GET", "HEAD")
+                and (path == "/" or path.startswith(GROUP_PAGE))
+            ):
+                return self.schedule_page(
+                    path.removeprefix(GROUP_PAGE) if path != "/" else "", start_response
+                )
         except SQLAlchemyError as exc:
             if not is_unavailable(exc):
                 raise
@@ -197,11 +205,10 @@ class Routes:
         return _plain(start_response, "200 OK", "ok\n")
 
     def feed(self, query: str, start_response: StartResponse) -> Iterable[bytes]:
-        """The feed of the workspace whose key is given; any other key is as good as no page."""
+        """The feed of the group whose key is given; any other key is as good as no page."""
         key = dict(parse_qsl(query)).get("key", "")
         with Session(self.engine) as session:
-            team_id = queries.team_for_calendar_key(session=session, key=key) if len(key) <= 64 else None
-            group = queries.get_group(session=session, team_id=team_id) if team_id else None
+            group = queries.group_for_calendar_key(session=session, key=key) if len(key) <= 64 else None
             if group is None:
                 return _plain(start_response, "404 Not Found", "Not found\n")
             body = calendar.feed(session=session, group=group, now=self.clock())
@@ -217,20 +224,26 @@ class Routes:
             ],
         )
 
-    def schedule_page(self, start_response: StartResponse) -> Iterable[bytes]:
-        """The public schedule page of GMG_TEAM_ID's workspace, else of the only one there is.
+    def schedule_page(self, short_name: str, start_response: StartResponse) -> Iterable[bytes]:
+        """The public pages of GMG_TEAM_ID's workspace, else of the only one there is: `/` shows its only
+        group, or lists its groups with links to `/g/SHORT`, each group's page.
 
-        Queries: the workspace (when GMG_TEAM_ID is not set), the group, the terms and the rotation."""
+        Queries: the workspace (when GMG_TEAM_ID is not set), its groups, the terms and the rotation."""
         with Session(self.engine) as session:
             try:
-                team_id = queries.chosen_team_id(session=session, team_id=self.page_team_id)
-            except queries.SeveralWorkspaces:
+                team_id = groups.chosen_team_id(session=session, team_id=self.page_team_id)
+            except groups.SeveralWorkspaces:
                 team_id = None
             # A public GET never creates a workspace: one the bot has not met yet has no page.
-            group = queries.get_group(session=session, team_id=team_id) if team_id else None
-            if group is None:
+            shown = groups.workspace_groups(session=session, team_id=team_id) if team_id else []
+            if short_name:
+                shown = [g for g in shown if groups.short_key(g.short_name) == groups.short_key(short_name)]
+            if not shown:
                 return _plain(start_response, "404 Not Found", "Not found\n")
-            body = page.page(session=session, group=group, now=self.clock()).encode()
+            if len(shown) > 1:
+                body = page.index(groups=shown, prefix=GROUP_PAGE).encode()
+            else:
+                body = page.page(session=session, group=shown[0], now=self.clock()).encode()
         return _send(
             start_response,
             body,

@@ -12,7 +12,7 @@ from bot.admins import WorkspaceAdmins
 from bot.channels import SlackChannels
 from bot.settings import Settings
 from handlers import Response, handle_command
-from storage.transfer import ensure_group
+from storage.transfer import ensure_workspace
 
 
 def nothing_to_wake() -> None:
@@ -33,10 +33,10 @@ class Services:
         """Runs one /gmg command for a Slack user, in one transaction."""
         now = datetime.now(UTC)
         with Session(self.engine) as session:
-            group = ensure_group(session=session, team_id=team_id, seed=self.settings.seed, now=now)
+            ensure_workspace(session=session, team_id=team_id, seed=self.settings.seed, now=now)
             response = handle_command(
                 session=session,
-                group=group,
+                team_id=team_id,
                 text=text,
                 user_id=user_id,
                 is_admin=lambda: self.admins.is_admin(team_id, user_id),

@@ -15,10 +15,11 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.prop import vDuration
 from sqlmodel import Session
 
-from handlers.context import Context
-from handlers.notices import lead_words, reminder_due
-from handlers.response import Response, UsageError
-from handlers.text import day_range, join_names
+from handlers.context import Args, Context
+from handlers.notices import duration_parts, reminder_due
+from handlers.response import Part, Response
+from messages import Code, Text, say
+from messages.render import day_range, join_names, render
 from storage import queries
 from storage.models import Group
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
@@ -29,11 +30,6 @@ PROJECTED_TERMS = 4
 # How often a calendar app that honours the hint fetches the feed again.
 REFRESH = timedelta(hours=12)
 PRODID = "-//gmg-bot//chair rotation//EN"
-SUBSCRIBE_HOW = (
-    "*Outlook*: Add calendar → Subscribe from web, paste the address, then Import.\n"
-    "*Google Calendar*: Other calendars → + → From URL, paste the address, then Add calendar.\n"
-    "Any other calendar app that subscribes to iCalendar (.ics) addresses works too."
-)
 
 
 class ExactDuration(vDuration):
@@ -53,9 +49,10 @@ class ExactDuration(vDuration):
 
 
 def uid(group: Group, kind: str, first_day: date) -> str:
-    """Stable across regenerations, and the same for a projected term and the decided term that
-    replaces it on the same first day: calendar apps update the event instead of adding another."""
-    return f"{kind}-{first_day.isoformat()}@{group.team_id}.gmg-bot"
+    """Stable across regenerations (and a rename of the group), unique across groups, and the same for
+    a projected term and the decided term that replaces it on the same first day: calendar apps update
+    the event instead of adding another."""
+    return f"{kind}-{first_day.isoformat()}@group-{group.id}.gmg-bot"
 
 
 def _chairs(slot: Slot) -> str:
@@ -123,7 +120,8 @@ def _handover_event(
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("trigger", ExactDuration(reminder_due(group, handover, lead) - handover))
-            alarm.add("description", f"{name} handover in {lead_words(lead)}: {_chairs(slot)}")
+            lead_text = render(say("duration", **duration_parts(lead)), "plain")
+            alarm.add("description", f"{name} handover in {lead_text}: {_chairs(slot)}")
             event.add_component(alarm)
     return event
 
@@ -132,7 +130,7 @@ def feed(*, session: Session, group: Group, now: datetime) -> bytes:
     """The workspace's calendar as an iCalendar file."""
     today = schedule_day(group, now)
     slots = Schedule(session=session, group=group).timeline(today, PROJECTED_TERMS)
-    leads = queries.get_lead_seconds(session=session, team_id=group.team_id)
+    leads = queries.get_lead_seconds(session=session, group_id=group.id or 0)
     stamp = now.astimezone(UTC).replace(microsecond=0)
     name = group.short_name or group.name
     calendar = Calendar()
@@ -177,48 +175,39 @@ def feed_url(public_base_url: str | None, key: str) -> str:
     return f"{(public_base_url or '').rstrip('/')}{FEED_PATH}?key={quote(key, safe='')}"
 
 
-def address_text(public_base_url: str | None, key: str) -> str:
+def address_text(public_base_url: str | None, key: str) -> Text:
     """The address as an admin reads it, with what to do when it is only a path."""
-    url = feed_url(public_base_url, key)
-    if public_base_url:
-        return f"`{url}`"
-    return (
-        f"`{url}` on the bot's public address. Set PUBLIC_BASE_URL (e.g. `https://gmg.example.org`) "
-        "and the full address shows here."
-    )
+    url = Code(feed_url(public_base_url, key))
+    return say("calendar.url", url=url) if public_base_url else say("calendar.path", url=url)
 
 
-def command(ctx: Context, words: list[str]) -> Response:
-    """`/gmg calendar` answers the feed's address; `/gmg calendar new-key` replaces it (admins only:
-    the address is the key to the feed)."""
-    if [w.lower() for w in words] not in ([], ["new-key"]):
-        raise UsageError(
-            "Use `/gmg calendar` for the calendar feed's address, or `/gmg calendar new-key` for a new one."
-        )
-    if not ctx.is_admin:
-        raise UsageError(
-            f"Only {ctx.short_name} admins get the calendar feed's address: it is the key to the feed. "
-            "Ask one of the admins (`/gmg admin`)."
-        )
-    renew = bool(words)
+def address(ctx: Context, args: Args) -> Response:
+    """`/gmg calendar`: the feed's address (for admins: the address is the key to the feed)."""
+    return _address(ctx, renew=False)
+
+
+def new_key(ctx: Context, args: Args) -> Response:
+    """`/gmg calendar new-key`: a new address; the old one stops working."""
+    return _address(ctx, renew=True)
+
+
+def _address(ctx: Context, *, renew: bool) -> Response:
     had_key = ctx.group.calendar_key is not None
-    key = queries.calendar_key(session=ctx.session, team_id=ctx.team_id, renew=renew)
+    key = queries.calendar_key(session=ctx.session, group_id=ctx.group_id, renew=renew)
     if renew:
         # The key itself stays out of the log: the log is kept for good and read by every admin.
         ctx.audit({"calendar_key": "old" if had_key else None}, {"calendar_key": "new"})
-    address = address_text(ctx.public_base_url, key)
-    sections = [f"Subscribe to this address to see every {ctx.short_name} term and handover:\n{address}"]
-    if renew:
-        sections.append("The old address no longer works: subscribers must subscribe again with this one.")
-    sections += [
-        SUBSCRIBE_HOW,
-        "Calendar apps fetch the feed again on their own schedule (Google Calendar every few hours). "
-        "Projected terms show as tentative; handovers carry alarms at the reminder lead times.",
+    group = ctx.group.short_name
+    sections: list[Part] = [
+        say("calendar.subscribe", group=group, address=address_text(ctx.public_base_url, key))
     ]
+    if renew:
+        sections.append(say("calendar.old_gone"))
+    sections += [say("calendar.how"), say("calendar.refresh")]
     return Response(
-        title=f"{ctx.short_name} calendar feed" + (": new address" if renew else ""),
+        title=say("calendar.title_new" if renew else "calendar.title", group=group),
         sections=sections,
-        footer="Anyone with this address can read the schedule. `/gmg calendar new-key` replaces it.",
+        footer=say("calendar.footer"),
         # A new key is written whole or not at all, like every change; so is the first one.
         changed=renew or not had_key,
     )

@@ -4,16 +4,12 @@ import re
 from typing import Any
 
 from handlers import notices
-from handlers.context import Context
+from handlers.context import Args, Context
 from handlers.periods import PERIOD_FORMS, Span, looks_like_period, parse_period
 from handlers.response import Response, UsageError
-from handlers.text import (
-    Token,
-    day_range,
-    escape,
-    unescape_slack,
-    user_id_of,
-)
+from handlers.text import Token, unescape_slack, user_id_of
+from messages import Days, Lines, Names, Text, say
+from messages.render import day_range, escape
 from storage import queries
 from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Member, Term
@@ -88,27 +84,31 @@ def _chairs_and_rest(ctx: Context, text: str, tokens: list[Token], start: int) -
 # Terms
 
 
-def term(ctx: Context, text: str, tokens: list[Token]) -> Response:
-    if not tokens or tokens[0].value.lower() not in ("set", "clear"):
-        raise UsageError(
-            "Use `/gmg term set PERIOD CHAIR[+CHAIR] [THEME]` or `/gmg term clear PERIOD`; "
-            f"PERIOD is {PERIOD_FORMS}."
-        )
+def _period_of(tokens: list[Token]) -> Span:
     if len(tokens) < 2:
         raise UsageError(f"Give a PERIOD: {PERIOD_FORMS}.")
-    span = parse_period(tokens[1].value)
-    if tokens[0].value.lower() == "clear":
-        if len(tokens) > 2:
-            raise UsageError("`term clear` takes only a PERIOD, e.g. `/gmg term clear 2019`.")
-        return _term_clear(ctx, span)
-    chairs, end = _chairs_and_rest(ctx, text, tokens, 2)
-    theme_text = _free_text(_rest(text, tokens, end), "theme title", MAX_TITLE)
+    return parse_period(tokens[1].value)
+
+
+def term_set(ctx: Context, args: Args) -> Response:
+    span = _period_of(args.tokens)
+    chairs, end = _chairs_and_rest(ctx, args.text, args.tokens, 2)
+    theme_text = _free_text(_rest(args.text, args.tokens, end), "theme title", MAX_TITLE)
     return _term_set(ctx, span, chairs, theme_text)
+
+
+def term_clear(ctx: Context, args: Args) -> Response:
+    span = _period_of(args.tokens)
+    if len(args.tokens) > 2:
+        raise UsageError("`term clear` takes only a PERIOD, e.g. `/gmg term clear 2019`.")
+    return _term_clear(ctx, span)
 
 
 def _overlapping(ctx: Context, span: Span) -> list[Term]:
     return list(
-        queries.terms_overlapping(session=ctx.session, team_id=ctx.team_id, first=span.first, last=span.last)
+        queries.terms_overlapping(
+            session=ctx.session, group_id=ctx.group_id, first=span.first, last=span.last
+        )
     )
 
 
@@ -124,7 +124,7 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
         )
     existing = next(iter(_overlapping(ctx, span)), None)
     before = _term_record(existing)
-    record = existing or Term(team_id=ctx.team_id, first_day=span.first, last_day=span.last)
+    record = existing or Term(group_id=ctx.group_id, first_day=span.first, last_day=span.last)
     record.chairs = chairs
     if theme:
         record.theme = theme
@@ -139,8 +139,12 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
             event_id=event,
             now=ctx.now,
         )
-    was = f" (was {escape(' + '.join(existing.chairs))})" if existing else ""
-    _announce_change(ctx, span, f"{escape(' + '.join(chairs))} to chair{was}.", event)
+    summary = (
+        say("notice.change_set_was", chairs=Names(tuple(chairs)), was=Names(tuple(existing.chairs)))
+        if existing
+        else say("notice.change_set", chairs=Names(tuple(chairs)))
+    )
+    _announce_change(ctx, span, summary, event)
     slot = Slot.of(record)
     theme_line = f" Theme: *{escape(record.theme)}*." if record.theme else ""
     return done(
@@ -152,7 +156,7 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
     )
 
 
-def _announce_change(ctx: Context, span: Span, summary: str, event: int) -> None:
+def _announce_change(ctx: Context, span: Span, summary: Text, event: int) -> None:
     notices.record_schedule_change(
         session=ctx.session,
         group=ctx.group,
@@ -180,14 +184,21 @@ def _term_clear(ctx: Context, span: Span) -> Response:
     queries.delete_terms(session=ctx.session, terms=terms)
     event = ctx.audit(before, None)
     lines = [f"• {day_range(t.first_day, t.last_day)}: {escape(' + '.join(t.chairs))}" for t in terms]
-    _announce_change(ctx, span, "cleared; no chair is recorded now. Was:\n" + "\n".join(lines), event)
+    was = Lines(
+        tuple(
+            say("notice.cleared_term", days=Days(t.first_day, t.last_day), chairs=Names(tuple(t.chairs)))
+            for t in terms
+        )
+    )
+    _announce_change(ctx, span, say("notice.change_cleared", terms=was), event)
     return done(ctx, f"Cleared {len(terms)} term{'s' if len(terms) != 1 else ''}", *lines)
 
 
 # Themes
 
 
-def theme_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
+def theme_set(ctx: Context, args: Args) -> Response:
+    text, tokens = args.text, args.tokens
     index = 1
     target: Term | None
     if len(tokens) > 2 and looks_like_period(tokens[1].value):
@@ -229,7 +240,7 @@ def theme_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
 
 
 def _current_or_next_term(ctx: Context) -> Term:
-    term = queries.current_or_next_term(session=ctx.session, team_id=ctx.team_id, day=ctx.today)
+    term = queries.current_or_next_term(session=ctx.session, group_id=ctx.group_id, day=ctx.today)
     if term is None:
         raise UsageError(
             "No current or coming term is decided, so there is no term to give a theme. "
@@ -241,11 +252,16 @@ def _current_or_next_term(ctx: Context) -> Term:
 # Rotation and members
 
 
-def rotation_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
-    if [t.value.lower() for t in tokens] in (["clear"], ["set", "clear"]):
-        codes: list[str] = []
-    elif tokens[0].value.lower() == "clear":
+def rotation_clear(ctx: Context, args: Args) -> Response:
+    if len(args.tokens) > 1:
         raise UsageError("`/gmg rotation clear` takes nothing after it.")
+    return _rotation(ctx, [])
+
+
+def rotation_set(ctx: Context, args: Args) -> Response:
+    text, tokens = args.text, args.tokens
+    if [t.value.lower() for t in tokens] == ["set", "clear"]:
+        codes: list[str] = []
     else:
         names = [n.strip() for n in _rest(text, tokens, 1).split(",") if n.strip()]
         if not names:
@@ -259,23 +275,33 @@ def rotation_set(ctx: Context, text: str, tokens: list[Token]) -> Response:
         former = [m.code for m in members if not m.active]
         if former:
             raise UsageError(f"*{escape(former[0])}* is a former member and cannot be in the rotation.")
-    before = queries.get_rotation(session=ctx.session, team_id=ctx.team_id)
-    queries.set_rotation(session=ctx.session, team_id=ctx.team_id, codes=codes)
+    return _rotation(ctx, codes)
+
+
+def _rotation(ctx: Context, codes: list[str]) -> Response:
+    before = queries.get_rotation(session=ctx.session, group_id=ctx.group_id)
+    queries.set_rotation(session=ctx.session, group_id=ctx.group_id, codes=codes)
     ctx.audit(before, codes)
     order = ", ".join(escape(c) for c in codes) or "none (nothing will be projected)"
     return done(ctx, "Rotation saved", f"Order: {order}.")
 
 
-def member_change(ctx: Context, text: str, tokens: list[Token]) -> Response:
-    action = tokens[0].value.lower() if tokens else ""
-    if action == "add" and len(tokens) >= 3:
-        return _member_add(ctx, tokens[1].value, _free_text(_rest(text, tokens, 2), "name", 200))
-    if action == "remove" and len(tokens) >= 2:
-        return _member_remove(ctx, ctx.member(_rest(text, tokens, 1)))
-    raise UsageError(
-        "Use `/gmg member add CODE Full name` (quote a code with spaces: "
-        '`"UN Women"`) or `/gmg member remove CODE`.'
-    )
+MEMBER_USAGE = (
+    'Use `/gmg member add CODE Full name` (quote a code with spaces: `"UN Women"`) or '
+    "`/gmg member remove CODE`."
+)
+
+
+def member_add(ctx: Context, args: Args) -> Response:
+    if len(args.tokens) < 3:
+        raise UsageError(MEMBER_USAGE)
+    return _member_add(ctx, args.tokens[1].value, _free_text(_rest(args.text, args.tokens, 2), "name", 200))
+
+
+def member_remove(ctx: Context, args: Args) -> Response:
+    if len(args.tokens) < 2:
+        raise UsageError(MEMBER_USAGE)
+    return _member_remove(ctx, ctx.member(_rest(args.text, args.tokens, 1)))
 
 
 def _member_add(ctx: Context, code: str, name: str) -> Response:
@@ -287,7 +313,7 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
         raise UsageError(f"*{escape(existing.code)}* is already a member ({escape(existing.name)}).")
     before = None
     if existing is None:
-        member = Member(team_id=ctx.team_id, code=code, name=name, joined=ctx.today.year)
+        member = Member(group_id=ctx.group_id, code=code, name=name, joined=ctx.today.year)
     else:
         before = {"code": existing.code, "name": existing.name, "active": False}
         member = existing
@@ -300,13 +326,13 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
 def _member_remove(ctx: Context, member: Member) -> Response:
     if not member.active:
         raise UsageError(f"*{escape(member.code)}* is already a former member.")
-    rotation = queries.get_rotation(session=ctx.session, team_id=ctx.team_id)
+    rotation = queries.get_rotation(session=ctx.session, group_id=ctx.group_id)
     member.active = False
     queries.save(session=ctx.session, record=member)
     if member.code in rotation:
         queries.set_rotation(
             session=ctx.session,
-            team_id=ctx.team_id,
+            group_id=ctx.group_id,
             codes=[c for c in rotation if c != member.code],
         )
     ctx.audit({"code": member.code, "active": True}, {"code": member.code, "active": False})
@@ -318,7 +344,8 @@ def _member_remove(ctx: Context, member: Member) -> Response:
     )
 
 
-def focal(ctx: Context, text: str, tokens: list[Token]) -> Response:
+def focal(ctx: Context, args: Args) -> Response:
+    tokens = args.tokens
     clear = bool(tokens) and tokens[-1].value.lower() == "clear"
     end = len(tokens) - 1 if clear else len(tokens)
     if end == 0:
@@ -349,14 +376,3 @@ def focal(ctx: Context, text: str, tokens: list[Token]) -> Response:
     ctx.audit({"code": member.code, "focal_points": before}, {"code": member.code, "focal_points": chosen})
     who = " ".join(f"<@{u}>" for u in chosen) or "none"
     return done(ctx, "Focal points saved", f"*{escape(member.code)}*: {who}.")
-
-
-def refusal(ctx: Context) -> UsageError:
-    if ctx.admin_answer is None:
-        return UsageError(
-            "Slack did not say in time whether you are a workspace admin, so nothing was changed. "
-            "Please send the command again in a moment."
-        )
-    return UsageError(
-        "Only GMG admins can change this. Ask one of the admins (`/gmg admin`), or a Slack workspace admin."
-    )

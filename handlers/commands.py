@@ -1,4 +1,7 @@
-"""The one entry point of the /gmg language: text in, a Response out, one transaction."""
+"""The one entry point of the /gmg language: text in, a Response out, one transaction.
+
+`/gmg [GROUP] COMMAND ...`: when the first word is the short name of one of the workspace's groups, the
+command is about that group; otherwise about the workspace's default group."""
 
 import time
 from collections.abc import Callable
@@ -8,112 +11,25 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from handlers import calendar, changes, configuration, questions
-from handlers.context import ChannelAccess, Context
-from handlers.response import Response, UsageError
-from handlers.text import Token, escape, normalize_input, tokenize
+from handlers import registry
+from handlers.context import Args, ChannelAccess, Context
+from handlers.response import Part, Response, UsageError
+from handlers.text import Token, normalize_input, tokenize
+from messages import say
+from storage import groups
 from storage.db import is_write_conflict
-from storage.matching import closest
 from storage.models import Group
 from storage.queries import ConcurrentChange
 
-HELP = [
-    ("chair [WHEN]", "chair 2011-03-15", "who chairs, the term, its theme, who is next"),
-    ("next", "next", "the next chair and handover, decided or projected"),
-    ("theme [WHEN]", "theme 2011-H2", "the theme and its description"),
-    ("schedule [N]", "schedule 6", "the coming terms"),
-    ("history [YEAR | N]", "history 2011", "past terms, newest first"),
-    ("members", "members", "the member agencies"),
-    ("rotation", "rotation", "the rotation order"),
-    ("admin", "admin", "who can change things"),
-    ("reminders", "reminders", "when reminders go out"),
-    ("settings", "settings", "timezone, handover time, term length"),
-]
-ADMIN_HELP = [
-    ("term set PERIOD CHAIR[+CHAIR] [THEME]", "term set 2019 FAO+IOM Safe migration"),
-    ("term clear PERIOD", "term clear 2019-H1"),
-    ("theme set [PERIOD] TITLE [| DESCRIPTION]", "theme set Youth | Adolescents and migration"),
-    ("rotation set A, B, C", "rotation set ILO, IOM, UNDP"),
-    ("rotation clear", "rotation clear"),
-    ("member add CODE Full name", "member add WHO World Health Organization"),
-    ("member remove CODE", "member remove WHO"),
-    ("focal CODE @user ...", "focal UNICEF @ana"),
-    ("subscribe [#channel] [reminders|themes|all]", "subscribe #gmg-coordination reminders"),
-    ("unsubscribe [#channel] [reminders|themes|all]", "unsubscribe #gmg themes"),
-    ("reminders [LEAD ...]", "reminders 30d 7d 1d12h"),
-    ("admin add @user", "admin add @ana"),
-    ("admin remove @user", "admin remove @ana"),
-    ("settings timezone ZONE | handover HH:MM | term-months N | topic #channel", "settings handover 09:00"),
-    ("log [N]", "log 20"),
-    ("deliveries [N]", "deliveries 20"),
-    ("calendar", "calendar"),
-    ("calendar new-key", "calendar new-key"),
-]
 # A change refused by the database for a concurrent one is tried again this many times in all.
 CONFLICT_ATTEMPTS = 4
 CONFLICT_BUDGET = 1.0
-WHEN_NOTE = "WHEN: `today`, `next`, `previous`, `2011-03-15`, `2011-03`, `2011-H1`, `2011`."
-
-
-def help_response(short_name: str) -> Response:
-    questions_text = "\n".join(f"• `/gmg {u}`: {what}. e.g. `/gmg {e}`" for u, e, what in HELP)
-    admin_text = "\n".join(f"• `/gmg {u}`, e.g. `/gmg {e}`" for u, e in ADMIN_HELP)
-    return Response(
-        title=f"/gmg: the {short_name} chair rotation",
-        sections=[
-            "*Ask*\n" + questions_text,
-            "*Change* (admins)\n" + admin_text,
-            WHEN_NOTE + " Add `share` to a question to post the answer in the channel.",
-        ],
-        footer="Members can be named in any case, with or without spaces, dots or hyphens.",
-    )
-
-
-Question = Callable[[Context, list[str]], Response]
-QUESTIONS: dict[str, Question] = {
-    "chair": questions.chair,
-    "next": questions.next_chair,
-    "theme": questions.theme,
-    "schedule": questions.schedule,
-    "history": questions.history,
-    "members": questions.members,
-    "rotation": questions.rotation,
-    "admin": questions.admins,
-    "admins": questions.admins,
-}
-CHANGES: dict[str, Callable[[Context, str, list[Token]], Response]] = {
-    "term": changes.term,
-    "member": changes.member_change,
-    "focal": changes.focal,
-}
-# Words that are a question alone and a change with a sub-command after them.
-CHANGE_AFTER = {"theme": "set", "rotation": "set clear", "admin": "add remove", "admins": "add remove"}
-# Every command's sub-commands, for a "did you mean" on a near miss.
-SUBCOMMANDS = {
-    **CHANGE_AFTER,
-    "term": "set clear",
-    "member": "add remove",
-    "settings": "timezone handover term-months topic",
-    "calendar": "new-key",
-}
-KNOWN = [
-    *QUESTIONS,
-    *CHANGES,
-    "help",
-    "subscribe",
-    "unsubscribe",
-    "reminders",
-    "settings",
-    "log",
-    "deliveries",
-    "calendar",
-]
 
 
 def handle_command(
     *,
     session: Session,
-    group: Group,
+    team_id: str,
     text: str,
     user_id: str,
     is_admin: bool | Callable[[], bool | None],
@@ -122,7 +38,8 @@ def handle_command(
     public_base_url: str | None = None,
     channels: ChannelAccess | None = None,
 ) -> Response:
-    """Answers one /gmg command; a change is written whole or not at all.
+    """Answers one /gmg command from workspace `team_id` (which has its groups: see
+    storage.transfer.ensure_workspace); a change is written whole or not at all.
 
     A change that clashes with another saved at the same moment (the database refuses it: an
     overlapping term, a member added twice, SQLite's one writer) is tried again on the data as it now
@@ -130,19 +47,25 @@ def handle_command(
     command = normalize_input(text)
     started = time.monotonic()
     for _ in range(CONFLICT_ATTEMPTS):
-        ctx = Context(
-            session=session,
-            group=group,
-            user_id=user_id,
-            admin_elsewhere=is_admin,
-            now=now,
-            channel_id=channel_id,
-            command=command,
-            public_base_url=public_base_url,
-            channels=channels,
-        )
         try:
-            return _apply(ctx, command)
+            return _apply(
+                session,
+                command,
+                lambda group, workspace_groups: Context(
+                    session=session,
+                    group=group,
+                    team_id=team_id,
+                    user_id=user_id,
+                    admin_elsewhere=is_admin,
+                    now=now,
+                    channel_id=channel_id,
+                    command=command,
+                    public_base_url=public_base_url,
+                    channels=channels,
+                    groups=workspace_groups,
+                ),
+                team_id,
+            )
         except (DBAPIError, StaleDataError, ConcurrentChange) as exc:
             session.rollback()
             # Another transaction changed or removed what this one read: an update or delete that
@@ -152,93 +75,85 @@ def handle_command(
             # A lock waited for (SQLite's one writer) took its time already: answer while Slack waits.
             if time.monotonic() - started > CONFLICT_BUDGET:
                 break
+    return _refused(say("usage.conflict"), footer="")
+
+
+def _refused(message: Part, footer: Part | None = None) -> Response:
     return Response(
-        title="That did not work",
-        sections=[
-            "Other changes to the group were being saved at the same moment, and this one could not "
-            "be checked against them. Nothing was changed: send the command again."
-        ],
+        title=say("usage.failed"),
+        sections=[message],
+        footer=say("usage.see_help") if footer is None else footer,
         ok=False,
     )
 
 
-def _apply(ctx: Context, command: str) -> Response:
+def _apply(
+    session: Session, command: str, context: Callable[[Group, list[Group]], Context], team_id: str
+) -> Response:
     try:
-        response = _dispatch(ctx, command)
+        tokens = tokenize(command)
+        workspace_groups = groups.workspace_groups(session=session, team_id=team_id)
+        if not workspace_groups:
+            raise LookupError(f"workspace {team_id} has no group: set it up with ensure_workspace first")
+        group, tokens = _group_named(workspace_groups, tokens)
+        ctx = context(group, workspace_groups)
+        response = _dispatch(ctx, command, tokens)
     except UsageError as exc:
-        ctx.session.rollback()
-        return Response(
-            title="That did not work",
-            sections=[str(exc)],
-            footer="See every command with `/gmg help`.",
-            ok=False,
-        )
+        session.rollback()
+        return _refused(exc.message)
     if response.changed:
         # The deliveries are re-planned as the transaction commits (storage/replanning.py).
-        ctx.session.commit()
+        session.commit()
     else:
-        ctx.session.rollback()
+        session.rollback()
     return response
 
 
-def _dispatch(ctx: Context, command: str) -> Response:
-    tokens = tokenize(command)
-    if not tokens or tokens[0].value.lower() == "help":
-        return help_response(ctx.short_name)
-    word = tokens[0].value.lower()
+def _group_named(workspace_groups: list[Group], tokens: list[Token]) -> tuple[Group, list[Token]]:
+    """The group the first word names, and the words after it; else the default group and all words."""
+    if tokens:
+        key = groups.short_key(tokens[0].value)
+        for group in workspace_groups:
+            if groups.short_key(group.short_name) == key:
+                return group, tokens[1:]
+    return workspace_groups[0], tokens
+
+
+def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
+    if not tokens:
+        return registry.help_response(ctx)
+    found = registry.find(tokens[0].value)
+    if found is None:
+        raise registry.unknown_command(tokens[0].value)
     rest = tokens[1:]
-    share = bool(rest) and rest[-1].value.lower() == "share"
-    sub = rest[0].value.lower() if rest else ""
-    if word in CHANGE_AFTER and sub in CHANGE_AFTER[word].split():
-        return _change(ctx, word, command, rest)
-    if word in SUBCOMMANDS and sub and sub not in SUBCOMMANDS[word].split():
-        guess = closest(sub, SUBCOMMANDS[word].split())
-        if guess:
-            raise UsageError(
-                f"`{escape(sub[:50])}` is not a sub-command. Did you mean `/gmg {word} {guess}`?"
-            )
-    if word in QUESTIONS:
-        words = [t.value for t in (rest[:-1] if share else rest)]
-        response = QUESTIONS[word](ctx, words)
+    form = registry.choose(found, rest)
+    share = form.is_question and bool(rest) and rest[-1].value.lower() == "share"
+    if form.admin and not ctx.is_admin:
+        if ctx.admin_answer is None:
+            raise UsageError(say("refused.slack_silent"))
+        raise UsageError(say(form.refusal, group=ctx.group.short_name))
+    response = form.handler(ctx, Args(text=command, tokens=rest[:-1] if share else rest, share=share))
+    if form.is_question:
         response.ephemeral = not share
-        return response
-    if word == "calendar":
-        return calendar.command(ctx, [t.value for t in rest])
-    if word in CHANGES or word in ("subscribe", "unsubscribe", "log", "deliveries"):
-        return _change(ctx, word, command, rest)
-    if word == "reminders":
-        return configuration.reminders(ctx, rest)
-    if word == "settings":
-        return configuration.settings(ctx, rest)
-    guess = closest(word, KNOWN)
-    hint = f" Did you mean `/gmg {guess}`?" if guess else ""
-    raise UsageError(f"`{escape(tokens[0].value[:50])}` is not a /gmg command.{hint}")
+    return response
 
 
-def _change(ctx: Context, word: str, command: str, rest: list[Token]) -> Response:
-    if not ctx.is_admin:
-        raise changes.refusal(ctx)
-    # Free text (titles, names) is taken from the command as typed, after the sub-command.
-    text = command
-    if word == "theme":
-        return changes.theme_set(ctx, text, rest)
-    if word in ("rotation",):
-        return changes.rotation_set(ctx, text, rest)
-    if word in ("admin", "admins"):
-        return configuration.admin_change(ctx, rest)
-    if word in ("subscribe", "unsubscribe"):
-        return configuration.subscription(ctx, rest, subscribe=word == "subscribe")
-    if word == "deliveries":
-        return questions.deliveries_report(ctx, [t.value for t in rest])
-    if word == "log":
-        return configuration.log(ctx, rest)
-    return CHANGES[word](ctx, text, rest)
+def parse_question(text: str) -> tuple[str, registry.Form] | None:
+    """For a question (an answer the same for everyone who asks): the group word it starts with (""
+    for none) and its form; None for a change or a command that is not one. A first word that is no
+    command word is taken for a group's short name (they cannot be command words)."""
+    try:
+        tokens = tokenize(normalize_input(text))
+    except UsageError:
+        return None
+    group_word = ""
+    if tokens and registry.find(tokens[0].value) is None:
+        group_word, tokens = tokens[0].value, tokens[1:]
+    if tokens and tokens[-1].value.lower() == "share":
+        tokens = tokens[:-1]
+    form = registry.lookup(tokens)
+    return (group_word, form) if form is not None and form.is_question else None
 
 
 def is_question(text: str) -> bool:
-    """Whether the answer depends only on the group's data and the day: not on who asks, not a change."""
-    words = normalize_input(text).lower().split()
-    if not words or words[0] == "help":
-        return True
-    word, sub = words[0], words[1] if len(words) > 1 else ""
-    return word in QUESTIONS and not (word in CHANGE_AFTER and sub in CHANGE_AFTER[word].split())
+    return parse_question(text) is not None

@@ -3,10 +3,11 @@ and the audit log. Each is checked whole, written in one transaction and audited
 
 from typing import Any
 
-from handlers.changes import done, refusal
-from handlers.context import ChannelStatus, Context
+from handlers.changes import done
+from handlers.context import Args, ChannelStatus, Context
 from handlers.response import Response, UsageError
-from handlers.text import Token, channel_id_of, escape, user_id_of
+from handlers.text import Token, channel_id_of, user_id_of
+from messages.render import escape
 from storage import queries
 from storage.durations import LEAD_FORMS, DurationError, format_duration, parse_duration
 from storage.models import Group
@@ -14,7 +15,15 @@ from storage.schedule import zone
 from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
 
 
-def subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response:
+def subscribe(ctx: Context, args: Args) -> Response:
+    return _subscription(ctx, args.tokens, subscribe=True)
+
+
+def unsubscribe(ctx: Context, args: Args) -> Response:
+    return _subscription(ctx, args.tokens, subscribe=False)
+
+
+def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response:
     verb = "subscribe" if subscribe else "unsubscribe"
     channel = ctx.channel_id
     kinds = list(SUBSCRIPTION_KINDS)
@@ -34,14 +43,16 @@ def subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response
     status = ctx.postable(channel) if subscribe else ChannelStatus.POSTABLE
     current = {
         s.kind
-        for s in queries.list_subscriptions(session=ctx.session, team_id=ctx.team_id)
+        for s in queries.list_subscriptions(session=ctx.session, group_id=ctx.group_id)
         if s.channel_id == channel
     }
     after = sorted(current | set(kinds)) if subscribe else sorted(current - set(kinds))
     if after == sorted(current):
         state = ", ".join(after) or "nothing"
         raise UsageError(f"Nothing to change: <#{channel}> follows {state}.")
-    queries.set_channel_kinds(session=ctx.session, team_id=ctx.team_id, channel_id=channel, kinds=after)
+    queries.set_channel_kinds(
+        session=ctx.session, group_id=ctx.group_id, team_id=ctx.team_id, channel_id=channel, kinds=after
+    )
     ctx.audit({"channel": channel, "kinds": sorted(current)}, {"channel": channel, "kinds": after})
     return done(
         ctx,
@@ -59,18 +70,22 @@ def _access_note(channel: str, status: ChannelStatus) -> str:
     return ""
 
 
-def reminders(ctx: Context, tokens: list[Token]) -> Response:
-    seconds_now = queries.get_lead_seconds(session=ctx.session, team_id=ctx.team_id)
-    current = [format_duration(s) for s in seconds_now]
-    shown = " ".join(current) or "none"
-    if not tokens:
-        return Response(
-            title="Handover reminders",
-            sections=[f"Reminders go out {shown} before each handover."],
-            footer="Admins change them with `/gmg reminders 30d 7d 1d`.",
-        )
-    if not ctx.is_admin:
-        raise refusal(ctx)
+def _current_leads(ctx: Context) -> list[str]:
+    return [format_duration(s) for s in queries.get_lead_seconds(session=ctx.session, group_id=ctx.group_id)]
+
+
+def reminders_show(ctx: Context, args: Args) -> Response:
+    shown = " ".join(_current_leads(ctx)) or "none"
+    return Response(
+        title="Handover reminders",
+        sections=[f"Reminders go out {shown} before each handover."],
+        footer="Admins change them with `/gmg reminders 30d 7d 1d`.",
+    )
+
+
+def reminders_set(ctx: Context, args: Args) -> Response:
+    tokens = args.tokens
+    current = _current_leads(ctx)
     if len(tokens) == 1 and tokens[0].value.lower() in ("none", "off"):
         seconds: list[int] = []
     else:
@@ -80,7 +95,7 @@ def reminders(ctx: Context, tokens: list[Token]) -> Response:
             raise UsageError(f"`{escape(exc.text)}` {exc.problem}; use {LEAD_FORMS}.") from exc
         if len(seconds) > 10:
             raise UsageError("Ten lead times at most.")
-    queries.set_lead_seconds(session=ctx.session, team_id=ctx.team_id, seconds=seconds)
+    queries.set_lead_seconds(session=ctx.session, group_id=ctx.group_id, seconds=seconds)
     after = [format_duration(s) for s in seconds]
     ctx.audit(current, after)
     return done(
@@ -90,12 +105,20 @@ def reminders(ctx: Context, tokens: list[Token]) -> Response:
     )
 
 
-def admin_change(ctx: Context, tokens: list[Token]) -> Response:
-    action = tokens[0].value.lower() if tokens else ""
+def admin_add(ctx: Context, args: Args) -> Response:
+    return _admin_change(ctx, args.tokens)
+
+
+def admin_remove(ctx: Context, args: Args) -> Response:
+    return _admin_change(ctx, args.tokens)
+
+
+def _admin_change(ctx: Context, tokens: list[Token]) -> Response:
+    action = tokens[0].value.lower()
     users = [user_id_of(t.value) for t in tokens[1:]]
-    if action not in ("add", "remove") or not users or None in users:
+    if not users or None in users:
         raise UsageError("Use `/gmg admin add @user` or `/gmg admin remove @user`.")
-    listed = set(queries.list_admins(session=ctx.session, team_id=ctx.team_id))
+    listed = set(queries.list_admins(session=ctx.session, group_id=ctx.group_id))
     wanted = {u for u in users if u}
     if action == "add":
         new = wanted - listed
@@ -107,7 +130,7 @@ def admin_change(ctx: Context, tokens: list[Token]) -> Response:
         if not gone:
             raise UsageError("Nothing to change: none of them was added as an admin.")
         after = sorted(listed - gone)
-    queries.set_admins(session=ctx.session, team_id=ctx.team_id, user_ids=after)
+    queries.set_admins(session=ctx.session, group_id=ctx.group_id, user_ids=after)
     ctx.audit(sorted(listed), after)
     return done(
         ctx,
@@ -144,26 +167,27 @@ def _topic_channel(ctx: Context, value: str) -> str | None:
     return channel
 
 
-def settings(ctx: Context, tokens: list[Token]) -> Response:
+def settings_show(ctx: Context, args: Args) -> Response:
     group = ctx.group
-    if not tokens:
-        return Response(
-            title=f"{ctx.short_name} settings",
-            sections=[
-                f"Name: {escape(group.name)} ({escape(group.short_name)})",
-                f"Timezone: {group.timezone} · handover at {group.handover_time} · "
-                f"terms of {group.term_months} months",
-                "Channel topic: "
-                + (
-                    f"<#{group.topic_channel}> shows the chair and theme from each handover"
-                    if group.topic_channel
-                    else "off"
-                ),
-            ],
-            footer=f"Admins change them with `/gmg settings` and {SETTINGS_FORMS}.",
-        )
-    if not ctx.is_admin:
-        raise refusal(ctx)
+    return Response(
+        title=f"{ctx.short_name} settings",
+        sections=[
+            f"Name: {escape(group.name)} ({escape(group.short_name)})",
+            f"Timezone: {group.timezone} · handover at {group.handover_time} · "
+            f"terms of {group.term_months} months",
+            "Channel topic: "
+            + (
+                f"<#{group.topic_channel}> shows the chair and theme from each handover"
+                if group.topic_channel
+                else "off"
+            ),
+        ],
+        footer=f"Admins change them with `/gmg settings` and {SETTINGS_FORMS}.",
+    )
+
+
+def settings_change(ctx: Context, args: Args) -> Response:
+    group, tokens = ctx.group, args.tokens
     if len(tokens) != 2:
         raise UsageError(f"Change one setting at a time: {SETTINGS_FORMS}.")
     key, value = tokens[0].value.lower(), tokens[1].value
@@ -193,12 +217,12 @@ def settings(ctx: Context, tokens: list[Token]) -> Response:
     )
 
 
-def log(ctx: Context, tokens: list[Token]) -> Response:
-    words = [t.value for t in tokens]
+def log(ctx: Context, args: Args) -> Response:
+    words = args.words
     if len(words) > 1 or (words and not (words[0].isdigit() and 1 <= int(words[0]) <= 50)):
         raise UsageError("Use `/gmg log [N]` with N from 1 to 50.")
     count = int(words[0]) if words else 10
-    entries = queries.list_audit_entries(session=ctx.session, team_id=ctx.team_id, limit=count)
+    entries = queries.list_audit_entries(session=ctx.session, group_id=ctx.group_id, limit=count)
     lines = [
         f"• {e.at.astimezone(zone(ctx.group)):%Y-%m-%d %H:%M} "
         f"{'<@' + e.user_id + '>' if user_id_of(e.user_id) else escape(e.user_id)}: "

@@ -1,4 +1,5 @@
-"""What every command sees: the group, its schedule, who asks and when."""
+"""What every command sees: the group, its schedule, who asks, from which workspace, and when; and
+what it is given: the words after the command."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,8 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from handlers.response import UsageError
-from handlers.text import escape, join_names
+from handlers.text import Token
+from messages.render import escape, join_names
 from storage import queries
 from storage.matching import closest, resolve_member
 from storage.models import Group, Member
@@ -34,10 +36,26 @@ class ChannelAccess(Protocol):
     def check(self, channel_id: str) -> ChannelStatus: ...
 
 
+@dataclass(frozen=True)
+class Args:
+    """What a handler is given: the command as typed (free text is read from it), the words after the
+    command word (its sub-command first), and whether the answer is to be shared in the channel."""
+
+    text: str
+    tokens: list[Token]
+    share: bool = False
+
+    @property
+    def words(self) -> list[str]:
+        return [t.value for t in self.tokens]
+
+
 @dataclass
 class Context:
     session: Session
+    # The group the command is about, and the workspace it came from (`local`: the command line).
     group: Group
+    team_id: str
     user_id: str
     # An admin by Slack's word (workspace admin or owner) or the operator's GMG_ADMINS; a callable is
     # asked only when a command needs to know (asking Slack takes a call), and answers None when
@@ -50,14 +68,17 @@ class Context:
     public_base_url: str | None = None
     # Slack's view of channels, where there is a Slack to ask (not in the command line).
     channels: ChannelAccess | None = None
+    # Every group of the workspace, the default first (help and `/gmg groups` name them).
+    groups: list[Group] = field(default_factory=list)
     schedule: Schedule = field(init=False)
 
     def __post_init__(self) -> None:
         self.schedule = Schedule(session=self.session, group=self.group)
 
     @property
-    def team_id(self) -> str:
-        return self.group.team_id
+    def group_id(self) -> int:
+        assert self.group.id is not None
+        return self.group.id
 
     @cached_property
     def admin_answer(self) -> bool | None:
@@ -65,7 +86,7 @@ class Context:
         Asked only by what needs it, so that a question costs no admin lookup."""
         elsewhere = self.admin_elsewhere() if callable(self.admin_elsewhere) else self.admin_elsewhere
         if elsewhere or queries.is_listed_admin(
-            session=self.session, team_id=self.team_id, user_id=self.user_id
+            session=self.session, group_id=self.group_id, user_id=self.user_id
         ):
             return True
         return elsewhere
@@ -80,7 +101,7 @@ class Context:
 
     @cached_property
     def members(self) -> list[Member]:
-        return list(queries.list_members(session=self.session, team_id=self.team_id))
+        return list(queries.list_members(session=self.session, group_id=self.group_id))
 
     @property
     def short_name(self) -> str:
@@ -135,6 +156,7 @@ class Context:
         """Writes the audit entry of this command; its id names the events it caused."""
         return queries.add_audit_entry(
             session=self.session,
+            group_id=self.group_id,
             team_id=self.team_id,
             at=self.now,
             user_id=self.user_id,

@@ -1,19 +1,19 @@
 """What the bot posts on its own: handover reminders, term-start announcements, channel topics,
-theme posts, schedule change notices and failure alerts. Planned here as delivery rows; sent by
-bot/dispatcher.py."""
+theme posts, schedule change notices and failure alerts. Planned here as delivery rows that hold a
+post's messages (ids with parameters), rendered when they are sent by bot/dispatcher.py."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 from sqlmodel import Session
 
-from handlers.text import day_range, escape, instant, join_names
-from storage import deliveries, queries
+from messages import At, Channel, Code, Days, Names, Text, User, Words, encode, say
+from storage import deliveries, groups, queries
 from storage.deliveries import Planned
 from storage.durations import UNITS
 from storage.matching import resolve_member
-from storage.models import Delivery, Group, Member, PausedWorkspace, Term
+from storage.models import Delivery, Group, Member, PausedWorkspace, Subscription, Term
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
 
 # Reminders are planned for this many coming handovers; more are planned as these pass.
@@ -23,21 +23,19 @@ HANDOVERS_AHEAD = 3
 STILL_USEFUL = timedelta(hours=24)
 
 
-def _message(*sections: str, footer: str = "") -> tuple[str, list[dict[str, Any]]]:
-    body = [s for s in sections if s]
-    blocks = [SectionBlock(text=MarkdownTextObject(text=s[:3000])).to_dict() for s in body]
-    if footer:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer[:3000])]).to_dict())
-    return "\n".join([*body, footer]).strip(), blocks
+@dataclass(frozen=True)
+class Post:
+    """A message the bot posts: sections, then a footer in small print."""
 
+    sections: tuple[Text, ...]
+    footer: Text | None = None
 
-def lead_words(seconds: int) -> str:
-    parts = []
-    for unit, name in (("d", "day"), ("h", "hour"), ("m", "minute"), ("s", "second")):
-        count, seconds = divmod(seconds, UNITS[unit])
-        if count:
-            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
-    return " ".join(parts)
+    def stored(self) -> tuple[str, dict[str, Any]]:
+        """The delivery's message id (its first section's) and parameters."""
+        return self.sections[0].id, {
+            "sections": [encode(t) for t in self.sections],
+            "footer": encode(self.footer),
+        }
 
 
 def reminder_due(group: Group, handover: datetime, lead_seconds: int) -> datetime:
@@ -49,10 +47,8 @@ def reminder_due(group: Group, handover: datetime, lead_seconds: int) -> datetim
     return earlier.astimezone(handover.tzinfo) - timedelta(seconds=rest)
 
 
-def _chairs(slot: Slot | None) -> str:
-    if slot is None:
-        return "nobody (no chair is recorded)"
-    return join_names([f"*{escape(c)}*" for c in slot.chairs])
+def _chairs(slot: Slot | None) -> Names | Text:
+    return say("notice.nobody") if slot is None else Names(slot.chairs)
 
 
 def _focal_points(members: list[Member], *slots: Slot | None) -> list[str]:
@@ -64,141 +60,176 @@ def _focal_points(members: list[Member], *slots: Slot | None) -> list[str]:
     return list(dict.fromkeys(users))
 
 
-def _reminder(
-    group: Group,
-    outgoing: Slot | None,
-    incoming: Slot,
-    handover: datetime,
-    lead_seconds: int,
-) -> tuple[str, list[dict[str, Any]]]:
-    name = escape(group.short_name or group.name)
-    when = f"{instant(handover, zone(group))} ({group.timezone})"
-    sections = [
-        f":calendar: *{name} handover in {lead_words(lead_seconds)}*: {_chairs(outgoing)} hands "
-        f"over to {_chairs(incoming)} on {when}.",
-        f"Term: {day_range(incoming.first_day, incoming.last_day)}. Incoming theme: "
-        + (f"*{escape(incoming.theme)}*" if incoming.theme else "not set yet."),
-    ]
+def _reminder(group: Group, outgoing: Slot | None, incoming: Slot, handover: datetime, lead: int) -> Post:
     span = f"{incoming.first_day}..{incoming.last_day}"
     fixes = []
     if incoming.projected:
-        fixes.append(
-            f"the next chair is only projected from the rotation: `/gmg term set {span} {incoming.chairs[0]}`"
-        )
+        fixes.append(say("notice.fix_projected", command=Code(f"/gmg term set {span} {incoming.chairs[0]}")))
     if not incoming.theme:
-        fixes.append(f"the theme is not decided: `/gmg theme set {span} TITLE | DESCRIPTION`")
-    footer = ("Not decided yet: " + "; ".join(fixes) + " (admins).") if fixes else ""
-    return _message(*sections, footer=footer)
-
-
-def _announcement(group: Group, incoming: Slot) -> tuple[str, list[dict[str, Any]]]:
-    name = escape(group.short_name or group.name)
-    theme = f"Theme: *{escape(incoming.theme)}*" if incoming.theme else "Theme: not set yet."
-    description = f">{escape(incoming.description)}" if incoming.description else ""
-    return _message(
-        f":tada: {_chairs(incoming)} now chair{'s' if len(incoming.chairs) == 1 else ''} the "
-        f"{name}, {day_range(incoming.first_day, incoming.last_day)}.",
-        theme,
-        description,
+        fixes.append(say("notice.fix_theme", command=Code(f"/gmg theme set {span} TITLE | DESCRIPTION")))
+    return Post(
+        (
+            say(
+                "notice.reminder",
+                group=group.short_name,
+                lead=say("duration", **duration_parts(lead)),
+                outgoing=_chairs(outgoing),
+                incoming=_chairs(incoming),
+                at=At(handover, group.timezone),
+                timezone=group.timezone,
+            ),
+            say(
+                "notice.reminder_term",
+                days=Days(incoming.first_day, incoming.last_day),
+                theme=_theme_title(incoming),
+            ),
+        ),
+        say("notice.not_decided", fixes=Words(tuple(fixes))) if fixes else None,
     )
 
 
-def _topic(group: Group, incoming: Slot) -> str:
-    theme = f" · Theme: {incoming.theme}" if incoming.theme else ""
-    return f"{group.short_name or group.name} chair: {' and '.join(incoming.chairs)}{theme}"[:250]
+def duration_parts(seconds: int) -> dict[str, Any]:
+    """A lead time as the `duration` message takes it: days, hours, minutes and seconds."""
+    parts = {}
+    for unit, name in (("d", "days"), ("h", "hours"), ("m", "minutes"), ("s", "seconds")):
+        parts[name], seconds = divmod(seconds, UNITS[unit])
+    return {"parts": Words(tuple(say(f"duration.{n}", count=c) for n, c in parts.items() if c))}
+
+
+def _theme_title(slot: Slot) -> Text:
+    return say("notice.theme", theme=slot.theme) if slot.theme else say("notice.theme_not_set")
+
+
+def _announcement(group: Group, incoming: Slot) -> Post:
+    sections = [
+        say(
+            "notice.announcement",
+            count=len(incoming.chairs),
+            chairs=Names(incoming.chairs),
+            group=group.short_name,
+            days=Days(incoming.first_day, incoming.last_day),
+        ),
+        say("notice.theme_line", theme=_theme_title(incoming)),
+    ]
+    if incoming.description:
+        sections.append(say("notice.quote", text=incoming.description))
+    return Post(tuple(sections))
+
+
+def _topic(group: Group, incoming: Slot) -> Post:
+    theme = say("topic.theme", theme=incoming.theme) if incoming.theme else say("topic.no_theme")
+    return Post((say("topic", group=group.short_name, chairs=Names(incoming.chairs), theme=theme),))
+
+
+def _planned(
+    key: str, kind: str, team_id: str, target: str, due: datetime, expires: datetime, post: Post
+) -> Planned:
+    message, params = post.stored()
+    return Planned(key, kind, team_id, target, due, expires, message, params)
 
 
 def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list[Planned]:
     """Every reminder, announcement and topic change for the coming handovers, as of `now`."""
+    assert group.id is not None
     schedule = Schedule(session=session, group=group)
     today = schedule_day(group, now)
-    members = list(queries.list_members(session=session, team_id=group.team_id))
-    leads = queries.get_lead_seconds(session=session, team_id=group.team_id)
-    subscriptions = queries.list_subscriptions(session=session, team_id=group.team_id)
-    reminder_channels = [s.channel_id for s in subscriptions if s.kind == "reminders"]
-    theme_channels = [s.channel_id for s in subscriptions if s.kind == "themes"]
+    members = list(queries.list_members(session=session, group_id=group.id))
+    leads = queries.get_lead_seconds(session=session, group_id=group.id)
+    subscriptions = queries.list_subscriptions(session=session, group_id=group.id)
+    reminder_channels = [s for s in subscriptions if s.kind == "reminders"]
+    theme_channels = [s for s in subscriptions if s.kind == "themes"]
+    # Direct messages and the topic go through the workspace the group was set up in.
+    home = (groups.teams_of(session=session, group_id=group.id) or [groups.LOCAL])[0]
     planned: list[Planned] = []
     for incoming in schedule.slots_after(today, HANDOVERS_AHEAD):
         handover = handover_instant(group, incoming.first_day)
         outgoing = schedule.slot_on(incoming.first_day - timedelta(days=1))
-        targets = reminder_channels + _focal_points(members, outgoing, incoming)
+        targets = [(s.team_id, s.channel_id) for s in reminder_channels]
+        targets += [(home, u) for u in _focal_points(members, outgoing, incoming)]
         for lead in leads:
-            text, blocks = _reminder(group, outgoing, incoming, handover, lead)
+            post = _reminder(group, outgoing, incoming, handover, lead)
             due = reminder_due(group, handover, lead)
             planned += [
-                Planned(
-                    f"reminder:{incoming.first_day}:{lead}:{t}", "reminder", t, due, handover, text, blocks
+                _planned(
+                    f"reminder:{incoming.first_day}:{lead}:{t}", "reminder", team, t, due, handover, post
                 )
-                for t in targets
+                for team, t in targets
             ]
-        text, blocks = _announcement(group, incoming)
+        post = _announcement(group, incoming)
         planned += [
-            Planned(
-                f"announcement:{incoming.first_day}:{c}",
+            _planned(
+                f"announcement:{incoming.first_day}:{s.channel_id}",
                 "announcement",
-                c,
+                s.team_id,
+                s.channel_id,
                 handover,
                 handover + STILL_USEFUL,
-                text,
-                blocks,
+                post,
             )
-            for c in theme_channels
+            for s in theme_channels
         ]
         if group.topic_channel:
             planned.append(
-                Planned(
+                _planned(
                     f"topic:{incoming.first_day}:{group.topic_channel}",
                     "topic",
+                    home,
                     group.topic_channel,
                     handover,
                     handover + STILL_USEFUL,
                     _topic(group, incoming),
-                    [],
                 )
             )
     return planned
 
 
 def replan(*, session: Session, group: Group, now: datetime) -> None:
+    assert group.id is not None
     deliveries.sync_planned(
         session=session,
-        team_id=group.team_id,
+        group_id=group.id,
         planned=planned_deliveries(session=session, group=group, now=now),
         now=now,
     )
 
 
 def _event(
-    kind: str, event_id: int, channels: list[str], now: datetime, text: str, blocks: list[dict[str, Any]]
+    kind: str, event_id: int, channels: list[Subscription], now: datetime, post: Post
 ) -> list[Planned]:
     return [
-        Planned(f"{kind}:{event_id}:{c}", kind, c, now, now + STILL_USEFUL, text, blocks) for c in channels
+        _planned(
+            f"{kind}:{event_id}:{s.channel_id}", kind, s.team_id, s.channel_id, now, now + STILL_USEFUL, post
+        )
+        for s in channels
     ]
 
 
-def _channels(session: Session, group: Group, kind: str) -> list[str]:
-    return [
-        s.channel_id
-        for s in queries.list_subscriptions(session=session, team_id=group.team_id)
-        if s.kind == kind
-    ]
+def _channels(session: Session, group: Group, kind: str) -> list[Subscription]:
+    assert group.id is not None
+    return [s for s in queries.list_subscriptions(session=session, group_id=group.id) if s.kind == kind]
 
 
 def record_theme_post(
     *, session: Session, group: Group, term: Term, user_id: str, event_id: int, now: datetime
 ) -> None:
     """A theme set or changed by an admin goes to the `themes` channels at once."""
-    name = escape(group.short_name or group.name)
-    text, blocks = _message(
-        f":speech_balloon: *{name} theme* for {join_names([f'*{escape(c)}*' for c in term.chairs])}, "
-        f"{day_range(term.first_day, term.last_day)}: *{escape(term.theme)}*",
-        f">{escape(term.description)}" if term.description else "",
-        footer=f"Set by {_who(user_id)}.",
-    )
+    assert group.id is not None
+    sections = [
+        say(
+            "notice.theme_post",
+            group=group.short_name,
+            chairs=Names(tuple(term.chairs)),
+            days=Days(term.first_day, term.last_day),
+            theme=term.theme,
+        )
+    ]
+    if term.description:
+        sections.append(say("notice.quote", text=term.description))
+    post = Post(tuple(sections), say("notice.set_by", who=_who(user_id)))
     deliveries.record_events(
         session=session,
-        team_id=group.team_id,
-        planned=_event("theme", event_id, _channels(session, group, "themes"), now, text, blocks),
+        group_id=group.id,
+        planned=_event("theme", event_id, _channels(session, group, "themes"), now, post),
     )
 
 
@@ -208,25 +239,26 @@ def record_schedule_change(
     group: Group,
     first: date,
     last: date,
-    summary: str,
+    summary: Text,
     user_id: str,
     event_id: int,
     now: datetime,
 ) -> None:
     """A change to a term that is current or starts within the longest lead time is announced to the
     `reminders` channels: people rely on the plan they were reminded of."""
+    assert group.id is not None
     today = schedule_day(group, now)
-    horizon = max(queries.get_lead_seconds(session=session, team_id=group.team_id), default=0)
+    horizon = max(queries.get_lead_seconds(session=session, group_id=group.id), default=0)
     if last < today or first > today + timedelta(seconds=horizon):
         return
-    text, blocks = _message(
-        f":warning: *Schedule change* for {day_range(first, last)}: {summary}",
-        footer=f"Changed by {_who(user_id)}. See `/gmg schedule`.",
+    post = Post(
+        (say("notice.change", group=group.short_name, days=Days(first, last), summary=summary),),
+        say("notice.changed_by", who=_who(user_id)),
     )
     deliveries.record_events(
         session=session,
-        team_id=group.team_id,
-        planned=_event("change", event_id, _channels(session, group, "reminders"), now, text, blocks),
+        group_id=group.id,
+        planned=_event("change", event_id, _channels(session, group, "reminders"), now, post),
     )
 
 
@@ -234,55 +266,57 @@ def failure_alerts(
     *, delivery: Delivery, admins: list[str], cause: str, failed_today: int, now: datetime
 ) -> list[Planned]:
     """One direct message per admin per target, cause and day, however many posts fail: the key says
-    so. Until it is sent, a later failure's alert replaces its text, with the day's count so far."""
-    where = _where(delivery.target)
-    count = f" {failed_today} posts to {where} failed today." if failed_today > 1 else ""
-    text, blocks = _message(
-        f":x: A {delivery.kind} to {where} could not be delivered: {escape(delivery.reason)}.{count}",
-        footer="Further failures like it today send no more alerts. See `/gmg deliveries` for what was "
-        "sent, what is pending and what failed.",
-    )
+    so. Until it is sent, a later failure's alert replaces its parameters, with the day's count so far."""
+    sections = [
+        say("notice.alert", kind=delivery.kind, where=_where(delivery.target), reason=delivery.reason)
+    ]
+    if failed_today > 1:
+        sections.append(say("notice.alert_count", count=failed_today, where=_where(delivery.target)))
+    post = Post(tuple(sections), say("notice.alert_footer"))
     return [
-        Planned(
+        _planned(
             f"alert:{now.date()}:{delivery.target}:{cause}:{u}",
             "alert",
+            delivery.team_id,
             u,
             now,
             now + STILL_USEFUL,
-            text,
-            blocks,
+            post,
         )
         for u in admins
     ]
 
 
-def pause_notice(paused: PausedWorkspace, group: Group) -> str:
+def pause_notice(paused: PausedWorkspace, group: Group) -> Text:
     """Why nothing is being posted, for `/gmg deliveries` and the App Home (no alert can reach anyone)."""
-    return (
-        f":double_vertical_bar: *Deliveries are paused* since {instant(paused.since, zone(group))}: Slack "
-        f"no longer accepts the app's token (`{escape(paused.error)}`). Nothing is lost: reminders and "
-        "posts wait, and those still useful go out by themselves once Slack accepts the token again "
-        "(reinstall the app to the workspace, or give the bot a valid token)."
-    )
+    return say("notice.paused", since=At(paused.since, group.timezone), error=paused.error)
 
 
-def _who(user_id: str) -> str:
-    return f"<@{user_id}>" if user_id[:1] in "UW" and user_id.isalnum() else escape(user_id)
+def _who(user_id: str) -> User | str:
+    return User(user_id) if user_id[:1] in "UW" and user_id.isalnum() else user_id
 
 
-def _where(target: str) -> str:
-    return f"<@{target}>" if target[:1] in "UW" else f"<#{target}>"
+def _where(target: str) -> User | Channel:
+    return User(target) if target[:1] in "UW" else Channel(target)
 
 
-def describe(delivery: Delivery, group: Group) -> str:
+def describe(delivery: Delivery, group: Group) -> Text:
     """One line of `/gmg deliveries`."""
-    z = zone(group)
     at = delivery.finished_at or delivery.next_attempt_at
-    detail = {
-        "sent": f"sent {instant(at, z)}",
-        "failed": f"failed {instant(at, z)}: {escape(delivery.reason)}",
-        "skipped": f"skipped: {escape(delivery.reason)}",
-        "pending": f"due {instant(delivery.next_attempt_at, z)}"
-        + (f" (attempt {delivery.attempts + 1}; last: {escape(delivery.reason)})" if delivery.reason else ""),
-    }[delivery.state]
-    return f"• {delivery.kind} to {_where(delivery.target)}: {detail}"
+    where = _where(delivery.target)
+    if delivery.state == deliveries.PENDING and delivery.reason:
+        return say(
+            "delivery.retrying",
+            kind=delivery.kind,
+            where=where,
+            at=At(delivery.next_attempt_at, group.timezone),
+            attempt=delivery.attempts + 1,
+            reason=delivery.reason,
+        )
+    return say(
+        f"delivery.{delivery.state}",
+        kind=delivery.kind,
+        where=where,
+        at=At(at, group.timezone),
+        reason=delivery.reason,
+    )

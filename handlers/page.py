@@ -10,10 +10,11 @@ import base64
 import hashlib
 from datetime import date, datetime
 from html import escape
+from urllib.parse import quote
 
 from sqlmodel import Session
 
-from handlers.text import countdown, day, instant, join_names
+from messages.render import countdown, day, instant, join_names
 from storage.models import Group
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
 
@@ -53,6 +54,7 @@ p { margin: 0.3rem 0; }
 .projected { background: var(--projected-bg); color: var(--projected-fg); }
 .now { background: var(--accent); color: var(--bg); }
 .theme, .what { overflow-wrap: anywhere; }
+a { color: var(--accent); }
 footer { border-top: 1px solid var(--line); font-size: 0.9rem; }
 """
 # The page's one stylesheet is allowed by its hash; nothing else may load or run.
@@ -186,6 +188,35 @@ def page(*, session: Session, group: Group, now: datetime) -> str:
 <p>Times are in {escape(group.timezone)}. Projected terms follow the rotation order until the group
 decides them. As of {escape(instant(now, z))}.</p>
 </footer>
+</body>
+</html>
+"""
+
+
+def index(*, groups: list[Group], prefix: str) -> str:
+    """The groups of the workspace, each a link to its page."""
+    items = "".join(
+        f'<li><p class="who"><a href="{escape(prefix + quote(g.short_name))}">{escape(g.short_name)}</a></p>'
+        f'<p class="what">{escape(g.name)}</p></li>'
+        for g in groups
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Chair rotations</title>
+<link rel="icon" href="data:,">
+<style>{STYLE}</style>
+</head>
+<body>
+<header>
+<p class="kicker">Chair rotations</p>
+<h1>Groups</h1>
+</header>
+<main>
+<ol class="terms" role="list">{items}</ol>
+</main>
 </body>
 </html>
 """

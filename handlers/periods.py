@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.response import UsageError
-from handlers.text import escape
+from messages.render import escape
 from storage.schedule import add_months
 
 WHEN_FORMS = (

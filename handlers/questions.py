@@ -3,10 +3,11 @@
 from datetime import date, timedelta
 
 from handlers import notices
-from handlers.context import Context
+from handlers.context import Args, Context
 from handlers.periods import Span, parse_when
-from handlers.response import Response, UsageError
-from handlers.text import countdown, day, day_range, escape, instant
+from handlers.response import Part, Response, UsageError
+from messages import Lines, Words, say
+from messages.render import countdown, day, day_range, escape, instant
 from storage import access, deliveries, queries
 from storage.schedule import Slot, zone
 
@@ -113,7 +114,8 @@ def _line(ctx: Context, slot: Slot) -> str:
     )
 
 
-def chair(ctx: Context, words: list[str]) -> Response:
+def chair(ctx: Context, args: Args) -> Response:
+    words = args.words
     target = _resolve(ctx, words)
     if target is None:
         return Response(
@@ -138,7 +140,8 @@ def chair(ctx: Context, words: list[str]) -> Response:
     )
 
 
-def theme(ctx: Context, words: list[str]) -> Response:
+def theme(ctx: Context, args: Args) -> Response:
+    words = args.words
     target = _resolve(ctx, words)
     slots = [target] if isinstance(target, Slot) else (_slots_for(ctx, target) if target is not None else [])
     if not slots:
@@ -162,7 +165,8 @@ def theme(ctx: Context, words: list[str]) -> Response:
     )
 
 
-def next_chair(ctx: Context, words: list[str]) -> Response:
+def next_chair(ctx: Context, args: Args) -> Response:
+    words = args.words
     if words:
         raise UsageError("`next` takes nothing after it. Try `/gmg next`.")
     slot = next_slot(ctx)
@@ -201,7 +205,8 @@ def _count(words: list[str], default: int, most: int, what: str) -> int:
     return int(words[0])
 
 
-def schedule(ctx: Context, words: list[str]) -> Response:
+def schedule(ctx: Context, args: Args) -> Response:
+    words = args.words
     count = _count(words, 4, 20, "a number of terms")
     current = ctx.schedule.slot_on(ctx.today)
     after = current.last_day if current else ctx.today
@@ -221,12 +226,13 @@ def schedule(ctx: Context, words: list[str]) -> Response:
     )
 
 
-def history(ctx: Context, words: list[str]) -> Response:
+def history(ctx: Context, args: Args) -> Response:
+    words = args.words
     if len(words) == 1 and len(words[0]) == 4 and words[0].isdigit():
         year = int(words[0])
         terms = queries.terms_overlapping(
             session=ctx.session,
-            team_id=ctx.team_id,
+            group_id=ctx.group_id,
             first=date(year, 1, 1),
             last=date(year, 12, 31),
         )
@@ -235,7 +241,7 @@ def history(ctx: Context, words: list[str]) -> Response:
     else:
         count = _count(words, 5, 50, "a year like `2011` or a number of terms")
         terms = queries.terms_ended_before(
-            session=ctx.session, team_id=ctx.team_id, day=ctx.today, limit=count
+            session=ctx.session, group_id=ctx.group_id, day=ctx.today, limit=count
         )
         slots = [Slot.of(t) for t in terms]
         title = f"{ctx.short_name} history"
@@ -244,7 +250,8 @@ def history(ctx: Context, words: list[str]) -> Response:
     return Response(title=title, sections=[_line(ctx, s) for s in slots], shareable=True)
 
 
-def members(ctx: Context, words: list[str]) -> Response:
+def members(ctx: Context, args: Args) -> Response:
+    words = args.words
     if words:
         raise UsageError("`members` takes nothing after it. Try `/gmg members`.")
     active = [m for m in ctx.members if m.active]
@@ -263,7 +270,8 @@ def members(ctx: Context, words: list[str]) -> Response:
     )
 
 
-def rotation(ctx: Context, words: list[str]) -> Response:
+def rotation(ctx: Context, args: Args) -> Response:
+    words = args.words
     if words:
         raise UsageError(
             f"`rotation {escape(' '.join(words))}` is not a question. Try `/gmg rotation`, "
@@ -286,10 +294,11 @@ def rotation(ctx: Context, words: list[str]) -> Response:
     return Response(title=f"{ctx.short_name} rotation", sections=["\n".join(lines)], shareable=True)
 
 
-def admins(ctx: Context, words: list[str]) -> Response:
+def admins(ctx: Context, args: Args) -> Response:
+    words = args.words
     if words:
         raise UsageError("Use `/gmg admin add @user` or `/gmg admin remove @user` (admins only).")
-    listed = queries.list_admins(session=ctx.session, team_id=ctx.team_id)
+    listed = queries.list_admins(session=ctx.session, group_id=ctx.group_id)
     names = ", ".join(f"<@{u}>" for u in listed) if listed else "none added"
     return Response(
         title=f"{ctx.short_name} admins",
@@ -298,29 +307,32 @@ def admins(ctx: Context, words: list[str]) -> Response:
     )
 
 
-def deliveries_report(ctx: Context, words: list[str]) -> Response:
+def deliveries_report(ctx: Context, args: Args) -> Response:
     """For admins: what is pending next, what failed and why, and what was sent lately."""
-    count = _count(words, 10, 50, "a number of deliveries")
-    counts = deliveries.count_by_state(session=ctx.session, team_id=ctx.team_id)
+    count = _count(args.words, 10, 50, "a number of deliveries")
+    counts = deliveries.count_by_state(session=ctx.session, group_id=ctx.group_id)
     parts = {
-        "Pending next": deliveries.pending_deliveries(session=ctx.session, team_id=ctx.team_id, limit=count),
-        "Failed": deliveries.finished_deliveries(
-            session=ctx.session, team_id=ctx.team_id, limit=count, state=deliveries.FAILED
+        "deliveries.pending": deliveries.pending_deliveries(
+            session=ctx.session, group_id=ctx.group_id, limit=count
         ),
-        "Lately finished": deliveries.finished_deliveries(
-            session=ctx.session, team_id=ctx.team_id, limit=count
+        "deliveries.failed": deliveries.finished_deliveries(
+            session=ctx.session, group_id=ctx.group_id, limit=count, state=deliveries.FAILED
+        ),
+        "deliveries.finished": deliveries.finished_deliveries(
+            session=ctx.session, group_id=ctx.group_id, limit=count
         ),
     }
-    sections = [
-        f"*{title}*\n" + "\n".join(notices.describe(d, ctx.group) for d in rows)
+    sections: list[Part] = [
+        say(title, lines=Lines(tuple(notices.describe(d, ctx.group) for d in rows)))
         for title, rows in parts.items()
         if rows
     ]
-    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing planned yet"
+    states = tuple(say(f"deliveries.count_{state}", count=n) for state, n in sorted(counts.items()))
+    summary = say("deliveries.in_all", states=Words(states)) if states else say("deliveries.none")
     paused = access.paused(session=ctx.session, team_id=ctx.team_id)
     pause = [notices.pause_notice(paused, ctx.group)] if paused else []
     return Response(
-        title="Deliveries",
-        sections=[*pause, f"In all: {summary}.", *sections],
-        footer="Reminders are planned for the next handovers and re-planned after every change.",
+        title=say("deliveries.title", group=ctx.group.short_name),
+        sections=[*pause, summary, *sections],
+        footer=say("deliveries.footer"),
     )

@@ -1,12 +1,11 @@
-"""Reading what people type in Slack, and writing mrkdwn that shows user text as text."""
+"""Reading what people type in Slack: words, mentions, channels."""
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from handlers.response import UsageError, shown_as_text, unescape_entities
+from handlers.response import UsageError
+from messages.render import unescape_entities
 
 # Slack sends typographic quotes when people type straight ones on some clients.
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -72,12 +71,6 @@ def unescape_slack(text: str) -> str:
     return unescape_entities(_ENTITY.sub(entity, text))
 
 
-def escape(text: str) -> str:
-    """User text inside mrkdwn: it cannot ping, link or break the formatting around it."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return shown_as_text(text)
-
-
 def user_id_of(word: str) -> str | None:
     match = _USER.fullmatch(word)
     if match:
@@ -90,37 +83,3 @@ def channel_id_of(word: str) -> str | None:
     if match:
         return match.group(1)
     return word if _RAW_CHANNEL.fullmatch(word) else None
-
-
-# Dates and times as the group reads them
-
-
-def day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
-
-
-def day_range(first: date, last: date) -> str:
-    if first.year == last.year:
-        return f"{first.day} {first:%b} to {day(last)}"
-    return f"{day(first)} to {day(last)}"
-
-
-def instant(at: datetime, zone: ZoneInfo) -> str:
-    local = at.astimezone(zone)
-    return f"{day(local.date())} at {local:%H:%M} {local.tzname()}"
-
-
-def countdown(days: int) -> str:
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
-
-
-def join_names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]

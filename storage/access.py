@@ -8,11 +8,27 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from storage import queries
+from storage import groups, queries
+from storage.groups import BOT
 from storage.models import PausedWorkspace
 
-# The audit log's name for what the bot does on its own.
-BOT = "gmg-bot"
+
+def _audit_workspace(
+    session: Session, team_id: str, now: datetime, action: str, before: object, after: object
+) -> None:
+    """A change of the workspace's access shows in the log of each of its groups."""
+    for group in groups.workspace_groups(session=session, team_id=team_id):
+        assert group.id is not None
+        queries.add_audit_entry(
+            session=session,
+            group_id=group.id,
+            team_id=team_id,
+            at=now,
+            user_id=BOT,
+            action=action,
+            before=before,
+            after=after,
+        )
 
 
 def pause(*, session: Session, team_id: str, error: str, now: datetime) -> bool:
@@ -27,14 +43,13 @@ def pause(*, session: Session, team_id: str, error: str, now: datetime) -> bool:
     ).first()
     if added is None:
         return False
-    queries.add_audit_entry(
-        session=session,
-        team_id=team_id,
-        at=now,
-        user_id=BOT,
-        action=f"pause deliveries: Slack refuses the app's token ({error})",
-        before={"deliveries": "on"},
-        after={"deliveries": "paused", "error": error},
+    _audit_workspace(
+        session,
+        team_id,
+        now,
+        f"pause deliveries: Slack refuses the app's token ({error})",
+        {"deliveries": "on"},
+        {"deliveries": "paused", "error": error},
     )
     return True
 
@@ -64,23 +79,26 @@ def resume(*, session: Session, team_id: str, now: datetime) -> bool:
     ).first()
     if gone is None:
         return False
-    queries.add_audit_entry(
-        session=session,
-        team_id=team_id,
-        at=now,
-        user_id=BOT,
-        action="resume deliveries: Slack accepts the app's token again",
-        before={"deliveries": "paused", "error": gone[0]},
-        after={"deliveries": "on"},
+    _audit_workspace(
+        session,
+        team_id,
+        now,
+        "resume deliveries: Slack accepts the app's token again",
+        {"deliveries": "paused", "error": gone[0]},
+        {"deliveries": "on"},
     )
     return True
 
 
-def end_subscriptions(*, session: Session, team_id: str, channel_id: str, code: str, now: datetime) -> int:
-    """Ends every subscription of a channel that is gone or archived, with an audit entry; returns how
-    many there were. The caller commits."""
+def end_subscriptions(
+    *, session: Session, group_id: int, team_id: str, channel_id: str, code: str, now: datetime
+) -> int:
+    """Ends the group's subscriptions of a channel that is gone or archived, with an audit entry;
+    returns how many there were. The caller commits."""
     ended = [
-        s for s in queries.list_subscriptions(session=session, team_id=team_id) if s.channel_id == channel_id
+        s
+        for s in queries.list_subscriptions(session=session, group_id=group_id)
+        if s.channel_id == channel_id
     ]
     for subscription in ended:
         session.delete(subscription)
@@ -88,6 +106,7 @@ def end_subscriptions(*, session: Session, team_id: str, channel_id: str, code: 
         return 0
     queries.add_audit_entry(
         session=session,
+        group_id=group_id,
         team_id=team_id,
         at=now,
         user_id=BOT,

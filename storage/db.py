@@ -98,6 +98,8 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object, *, busy_ms: int) 
     # In WAL mode NORMAL keeps the database consistent through a crash and skips an fsync per commit;
     # only a power cut can lose the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLite checks foreign keys (and cascades deletes) only when asked, connection by connection.
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 

@@ -22,11 +22,14 @@ PLANNED_KINDS = ("reminder", "announcement", "topic")
 class Planned:
     key: str
     kind: str
+    # The workspace whose token posts it, and where: a channel or a user of that workspace.
+    team_id: str
     target: str
     due_at: datetime
     expires_at: datetime
-    text: str
-    blocks: list[dict[str, Any]]
+    # What it says: a message id with its parameters, rendered when it is sent.
+    message: str
+    params: dict[str, Any]
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -35,20 +38,21 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
         return
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["team_id", "key"]))
+    session.execute(insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["group_id", "key"]))
 
 
-def _row(team_id: str, p: Planned) -> dict[str, Any]:
+def _row(group_id: int, p: Planned) -> dict[str, Any]:
     return {
-        "team_id": team_id,
+        "group_id": group_id,
+        "team_id": p.team_id,
         "key": p.key,
         "kind": p.kind,
         "target": p.target,
         "due_at": p.due_at,
         "expires_at": p.expires_at,
         "next_attempt_at": p.due_at,
-        "text": p.text,
-        "blocks": p.blocks,
+        "message": p.message,
+        "params": p.params,
         "state": PENDING,
         "attempts": 0,
         "claimed_by": "",
@@ -57,8 +61,8 @@ def _row(team_id: str, p: Planned) -> dict[str, Any]:
     }
 
 
-def record_events(*, session: Session, team_id: str, planned: Sequence[Planned]) -> None:
-    _insert_ignoring_duplicates(session, [_row(team_id, p) for p in planned])
+def record_events(*, session: Session, group_id: int, planned: Sequence[Planned]) -> None:
+    _insert_ignoring_duplicates(session, [_row(group_id, p) for p in planned])
 
 
 def _pending_reminder_before_handover(now: datetime) -> Any:
@@ -72,15 +76,15 @@ def _before_handover(delivery: Delivery, now: datetime) -> bool:
     return delivery.kind == "reminder" and delivery.expires_at > now
 
 
-def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], now: datetime) -> None:
-    """Makes the workspace's future planned deliveries exactly `planned`: new ones added, changed ones
+def sync_planned(*, session: Session, group_id: int, planned: Sequence[Planned], now: datetime) -> None:
+    """Makes the group's future planned deliveries exactly `planned`: new ones added, changed ones
     updated, and those whose handover, lead time or target is gone skipped with the reason. A reminder
     already due but not yet sent (retrying, paused, after downtime) is skipped too when its handover,
     still ahead, is no longer planned."""
     wanted = {p.key: p for p in planned}
     future = session.exec(
         select(Delivery).where(
-            col(Delivery.team_id) == team_id,
+            col(Delivery.group_id) == group_id,
             col(Delivery.kind).in_(PLANNED_KINDS),
             or_(
                 col(Delivery.due_at) > now,
@@ -100,14 +104,14 @@ def sync_planned(*, session: Session, team_id: str, planned: Sequence[Planned], 
         elif revivable and (delivery.state == PENDING or plan.due_at > now):
             delivery.state, delivery.reason, delivery.finished_at = PENDING, "", None
             delivery.due_at, delivery.expires_at = plan.due_at, plan.expires_at
-            delivery.text, delivery.blocks = plan.text, plan.blocks
+            delivery.message, delivery.params, delivery.team_id = plan.message, plan.params, plan.team_id
             if delivery.lease_until is None:
                 delivery.next_attempt_at = (
                     max(plan.due_at, delivery.next_attempt_at) if delivery.attempts else plan.due_at
                 )
             session.add(delivery)
     _insert_ignoring_duplicates(
-        session, [_row(team_id, p) for key, p in wanted.items() if key not in known and p.due_at >= now]
+        session, [_row(group_id, p) for key, p in wanted.items() if key not in known and p.due_at >= now]
     )
 
 
@@ -279,25 +283,26 @@ def renew(*, session: Session, ids: Sequence[int], worker: str, until: datetime)
     return {row[0] for row in rows}
 
 
-def record_alerts(*, session: Session, team_id: str, planned: Sequence[Planned]) -> None:
-    """Adds alerts; one with the same key that is still to send takes the new text (a newer count)."""
+def record_alerts(*, session: Session, group_id: int, planned: Sequence[Planned]) -> None:
+    """Adds alerts; one with the same key that is still to send takes the new parameters (a newer
+    count)."""
     if not planned:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Delivery).values([_row(team_id, p) for p in planned])
+    statement = insert(Delivery).values([_row(group_id, p) for p in planned])
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=["team_id", "key"],
-            set_={"text": statement.excluded.text, "blocks": statement.excluded.blocks},
+            index_elements=["group_id", "key"],
+            set_={"params": statement.excluded.params},
             where=col(Delivery.state) == PENDING,
         )
     )
 
 
-def failed_since(*, session: Session, team_id: str, target: str, since: datetime) -> int:
+def failed_since(*, session: Session, group_id: int, target: str, since: datetime) -> int:
     return session.exec(
         select(func.count()).where(
-            col(Delivery.team_id) == team_id,
+            col(Delivery.group_id) == group_id,
             col(Delivery.target) == target,
             col(Delivery.state) == FAILED,
             col(Delivery.finished_at) >= since,
@@ -316,30 +321,30 @@ def next_due_at(*, session: Session) -> datetime | None:
     return value if value is None or isinstance(value, datetime) else None
 
 
-def skip_pending_to(*, session: Session, team_id: str, target: str, reason: str, now: datetime) -> int:
+def skip_pending_to(*, session: Session, group_id: int, target: str, reason: str, now: datetime) -> int:
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Delivery)
         .where(
-            col(Delivery.team_id) == team_id, col(Delivery.target) == target, col(Delivery.state) == PENDING
+            col(Delivery.group_id) == group_id, col(Delivery.target) == target, col(Delivery.state) == PENDING
         )
         .values(state=SKIPPED, reason=reason[:500], finished_at=now, lease_until=None)
     )
     return int(result.rowcount)
 
 
-def pending_deliveries(*, session: Session, team_id: str, limit: int) -> Sequence[Delivery]:
+def pending_deliveries(*, session: Session, group_id: int, limit: int) -> Sequence[Delivery]:
     return session.exec(
         select(Delivery)
-        .where(col(Delivery.team_id) == team_id, col(Delivery.state) == PENDING)
+        .where(col(Delivery.group_id) == group_id, col(Delivery.state) == PENDING)
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
     ).all()
 
 
 def finished_deliveries(
-    *, session: Session, team_id: str, limit: int, state: str | None = None
+    *, session: Session, group_id: int, limit: int, state: str | None = None
 ) -> Sequence[Delivery]:
-    query = select(Delivery).where(col(Delivery.team_id) == team_id, Delivery.state != PENDING)
+    query = select(Delivery).where(col(Delivery.group_id) == group_id, Delivery.state != PENDING)
     if state is not None:
         query = query.where(col(Delivery.state) == state)
     return session.exec(
@@ -347,8 +352,10 @@ def finished_deliveries(
     ).all()
 
 
-def count_by_state(*, session: Session, team_id: str) -> dict[str, int]:
+def count_by_state(*, session: Session, group_id: int) -> dict[str, int]:
     rows = session.exec(
-        select(Delivery.state, func.count()).where(col(Delivery.team_id) == team_id).group_by(Delivery.state)
+        select(Delivery.state, func.count())
+        .where(col(Delivery.group_id) == group_id)
+        .group_by(Delivery.state)
     ).all()
     return {state: count for state, count in rows}

@@ -1,9 +1,22 @@
-"""Every table of gmg-bot. Each row belongs to a Slack workspace (`team_id`)."""
+"""Every table of gmg-bot. A group has its own identity (`Group.id`); every group-owned row references
+it, and workspaces see groups through links (`GroupLink`). What is a workspace's own (its token's
+state, the requests it sent) is keyed by `team_id`."""
 
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -31,9 +44,19 @@ def json_column() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
+def group_column(*, primary_key: bool = False) -> Any:
+    """The owning group: its rows go with it. Each table's key or first index begins with it."""
+    return Field(
+        sa_column=Column(
+            Integer, ForeignKey("group.id", ondelete="CASCADE"), primary_key=primary_key, nullable=False
+        )
+    )
+
+
 class GroupBase(SQLModel):
     name: str = Field(max_length=200)
-    short_name: str = Field(default="", max_length=50)
+    # How commands name the group (`/gmg GFMD chair`): letters, digits and hyphens (storage.groups).
+    short_name: str = Field(max_length=30)
     timezone: str = Field(default="UTC", max_length=64)
     term_months: int = 6
     handover_time: str = Field(default="00:00", max_length=5)
@@ -44,11 +67,32 @@ class GroupBase(SQLModel):
 class Group(GroupBase, table=True):
     # The feed is fetched by its key alone, so the key is unique and indexed.
     __table_args__ = (Index("ix_group_calendar_key", "calendar_key", unique=True),)
-    team_id: str = Field(primary_key=True, max_length=32)
+    id: int | None = Field(default=None, primary_key=True)
     # The secret in the calendar feed's URL; made when first needed, never exported.
     calendar_key: str | None = Field(default=None, max_length=64)
     # Raised by every audited change: what was computed from the group's data stays valid while it holds.
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class GroupLink(SQLModel, table=True):
+    """A workspace that sees a group. Within a workspace a short name names one group, whatever its
+    case, and one group is the default: the one a command without a group name goes to."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "short_key", name="uq_grouplink_team_short_key"),
+        Index(
+            "uq_grouplink_team_default",
+            "team_id",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+    team_id: str = Field(primary_key=True, max_length=32)
+    group_id: int = group_column(primary_key=True)
+    # The group's short name, case-folded; kept in step by storage.groups.
+    short_key: str = Field(max_length=30)
+    is_default: bool = False
 
 
 class MemberBase(SQLModel):
@@ -63,12 +107,12 @@ class MemberBase(SQLModel):
 
 class Member(MemberBase, table=True):
     __table_args__ = (
-        UniqueConstraint("team_id", "code"),
+        UniqueConstraint("group_id", "code", name="uq_member_group_code"),
         # `UN Women`, `un-women` and fullwidth forms are one member: the database refuses a second.
-        UniqueConstraint("team_id", "code_key", name="uq_member_team_code_key"),
+        UniqueConstraint("group_id", "code_key", name="uq_member_group_code_key"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32, index=True)
+    group_id: int = group_column()
     # The code as names are compared (storage.matching.member_key); kept in step with `code`.
     code_key: str = Field(default="", max_length=200)
 
@@ -89,37 +133,46 @@ class TermBase(SQLModel):
 
 
 class Term(TermBase, table=True):
-    # Lookups are "the term on or before day D of team T": this index serves all of them.
-    __table_args__ = (Index("ix_term_team_first_day", "team_id", "first_day", unique=True),)
+    # Lookups are "the term on or before day D of group G": this index serves all of them. No two terms
+    # of a group overlap: an exclusion constraint (PostgreSQL) or triggers (SQLite), migration 0006.
+    __table_args__ = (Index("ix_term_group_first_day", "group_id", "first_day", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(max_length=32)
+    group_id: int = group_column()
 
 
 class RotationEntry(SQLModel, table=True):
-    team_id: str = Field(primary_key=True, max_length=32)
+    group_id: int = group_column(primary_key=True)
     position: int = Field(primary_key=True)
     code: str = Field(max_length=50)
 
 
 class ReminderLead(SQLModel, table=True):
-    team_id: str = Field(primary_key=True, max_length=32)
+    group_id: int = group_column(primary_key=True)
     seconds: int = Field(primary_key=True)
 
 
 class Subscription(SQLModel, table=True):
-    team_id: str = Field(primary_key=True, max_length=32)
+    group_id: int = group_column(primary_key=True)
     channel_id: str = Field(primary_key=True, max_length=32)
     kind: str = Field(primary_key=True, max_length=16)
+    # The workspace the channel is in: its token posts there.
+    team_id: str = Field(max_length=32)
 
 
 class Admin(SQLModel, table=True):
-    team_id: str = Field(primary_key=True, max_length=32)
+    group_id: int = group_column(primary_key=True)
     user_id: str = Field(primary_key=True, max_length=32)
 
 
 class AuditEntry(SQLModel, table=True):
-    __table_args__ = (Index("ix_auditentry_team_at", "team_id", "at"),)
+    __table_args__ = (Index("ix_auditentry_group_at", "group_id", "at"),)
     id: int | None = Field(default=None, primary_key=True)
+    # The group changed; None once the group is removed (its log is kept).
+    group_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("group.id", ondelete="SET NULL"), nullable=True),
+    )
+    # The workspace the change came from (`local` for the command line).
     team_id: str = Field(max_length=32)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     user_id: str = Field(max_length=32)
@@ -131,14 +184,17 @@ class AuditEntry(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One message to one target, planned ahead; the database decides who sends it, and when.
 
-    `key` is the delivery's stable identity within the workspace (kind, handover or event, lead time,
-    target), so planning the same thing twice finds the same row instead of adding another."""
+    `key` is the delivery's stable identity within the group (kind, handover or event, lead time,
+    target), so planning the same thing twice finds the same row instead of adding another. What it
+    says is a message id with its parameters, rendered when it is sent."""
 
     __table_args__ = (
-        UniqueConstraint("team_id", "key"),
+        UniqueConstraint("group_id", "key", name="uq_delivery_group_key"),
         Index("ix_delivery_due", "state", "next_attempt_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
+    group_id: int = group_column()
+    # The workspace whose token posts it (a paused workspace's deliveries wait).
     team_id: str = Field(max_length=32)
     key: str = Field(max_length=200)
     kind: str = Field(max_length=20)
@@ -151,8 +207,8 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     claimed_by: str = Field(default="", max_length=64)
-    text: str = Field(default="", max_length=12000)
-    blocks: Any = Field(default=None, sa_column=Column(JSON))
+    message: str = Field(max_length=40)
+    params: Any = Field(default=None, sa_column=Column(JSON))
     ts: str = Field(default="", max_length=32)
     reason: str = Field(default="", max_length=500)
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -82,24 +82,25 @@ def months_between(start: date, end: date) -> int:
 
 
 class Schedule:
-    """Answers 'which term, when' for one workspace; reads only what a question needs."""
+    """Answers "which term, when" for one group; reads only what a question needs."""
 
     def __init__(self, *, session: Session, group: Group) -> None:
         self.session = session
         self.group = group
-        self.team_id = group.team_id
+        assert group.id is not None
+        self.group_id = group.id
         self._rotation: list[str] | None = None
         self._last: tuple[Term | None] | None = None
 
     @property
     def rotation(self) -> list[str]:
         if self._rotation is None:
-            self._rotation = queries.get_rotation(session=self.session, team_id=self.team_id)
+            self._rotation = queries.get_rotation(session=self.session, group_id=self.group_id)
         return self._rotation
 
     def last_decided(self) -> Term | None:
         if self._last is None:
-            self._last = (queries.last_term(session=self.session, team_id=self.team_id),)
+            self._last = (queries.last_term(session=self.session, group_id=self.group_id),)
         return self._last[0]
 
     # Projection
@@ -134,12 +135,12 @@ class Schedule:
 
     def slot_on(self, day: date) -> Slot | None:
         """The term covering `day`, decided or projected; None in a gap."""
-        term = queries.term_on_or_before(session=self.session, team_id=self.team_id, day=day)
+        term = queries.term_on_or_before(session=self.session, group_id=self.group_id, day=day)
         if term is not None and term.last_day >= day:
             return Slot.of(term)
         if not self.rotation:
             return None
-        if queries.term_after(session=self.session, team_id=self.team_id, day=day) is not None:
+        if queries.term_after(session=self.session, group_id=self.group_id, day=day) is not None:
             return None
         origin, before = self._projection_origin()
         if day < origin:
@@ -151,7 +152,7 @@ class Schedule:
         slots = [
             Slot.of(t)
             for t in queries.terms_starting_after(
-                session=self.session, team_id=self.team_id, day=day, limit=count
+                session=self.session, group_id=self.group_id, day=day, limit=count
             )
         ]
         if len(slots) < count and self.rotation:
@@ -166,7 +167,7 @@ class Schedule:
         """Every decided term, then the projected term in office on `today` (if any) and `coming`
         projected terms after it. Two queries, the terms and the rotation: for the calendar feed
         and the public page, which show the whole record at once."""
-        terms = queries.list_terms(session=self.session, team_id=self.team_id)
+        terms = queries.list_terms(session=self.session, group_id=self.group_id)
         # The last decided term is where projection begins: it is in the list already.
         self._last = (terms[-1] if terms else None,)
         slots = [Slot.of(t) for t in terms]
@@ -179,14 +180,14 @@ class Schedule:
 
     def slot_before(self, day: date) -> Slot | None:
         """The last decided term that ended before `day`."""
-        terms = queries.terms_ended_before(session=self.session, team_id=self.team_id, day=day, limit=1)
+        terms = queries.terms_ended_before(session=self.session, group_id=self.group_id, day=day, limit=1)
         return Slot.of(terms[0]) if terms else None
 
     def slots_overlapping(self, first: date, last: date) -> list[Slot]:
         slots = [
             Slot.of(t)
             for t in queries.terms_overlapping(
-                session=self.session, team_id=self.team_id, first=first, last=last
+                session=self.session, group_id=self.group_id, first=first, last=last
             )
         ]
         if not self.rotation:

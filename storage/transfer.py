@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import queries
+from storage import groups, queries
 from storage.durations import DurationError, format_duration, parse_duration
 from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Admin, Group, Member, Subscription, Term
@@ -25,6 +25,8 @@ except ImportError:
 
 BUILT_IN = Path(__file__).parent / "gmg.yaml"
 DEFAULT_LEADS = ["30d", "7d", "1d"]
+# A group imported without a short name, into a workspace that has none yet.
+DEFAULT_SHORT_NAME = "main"
 SUBSCRIPTION_KINDS = ("reminders", "themes")
 USER_ID = r"^[UW][A-Z0-9]{2,31}$"
 CHANNEL_ID = r"^[CGD][A-Z0-9]{2,31}$"
@@ -56,11 +58,20 @@ def _nfc(value: Any) -> Any:
 
 class GroupDoc(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    short_name: str = Field(default="", max_length=50)
+    # Names the group the document goes to; none: the workspace's default group.
+    short_name: str = Field(default="", max_length=30)
     timezone: str = "UTC"
     term_months: int = Field(default=6, ge=1, le=24)
     handover_time: str = "00:00"
     topic_channel: str | None = Field(default=None, pattern=CHANNEL_ID)
+
+    @field_validator("short_name")
+    @classmethod
+    def _short_name(cls, value: str) -> str:
+        try:
+            return groups.check_short_name(value) if value else value
+        except groups.ShortNameError as exc:
+            raise ValueError(str(exc).replace("`", "")) from exc
 
     @field_validator("timezone")
     @classmethod
@@ -135,6 +146,11 @@ class Document(_Strict):
     admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
 
 
+EMPTY = Document(
+    group=GroupDoc(name="Rotating chair group", short_name=DEFAULT_SHORT_NAME),
+    reminders=RemindersDoc(lead_times=DEFAULT_LEADS),
+)
+
 # Names people use that the IANA database spells otherwise (Geneva keeps Zurich's clock).
 TIMEZONE_ALIASES = {"Europe/Geneva": "Europe/Zurich"}
 
@@ -192,17 +208,41 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping_once)
 
 
-def parse_document(text: str) -> Document:
+def parse_documents(text: str) -> list[Document]:
+    """One document per group, separated by `---` lines; a file of one document is one group. Each
+    names its group by `group.short_name`, and no two the same one."""
     try:
-        raw = yaml.load(text, Loader=_Loader)
+        raws = [raw for raw in yaml.load_all(text, Loader=_Loader) if raw is not None]
     except yaml.YAMLError as exc:
         raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
+    if not raws:
+        raise ImportError_("the file holds no document: write at least `group: {name: ...}`")
+    docs = [_validated(raw, i if len(raws) > 1 else None) for i, raw in enumerate(raws)]
+    seen: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        first = seen.setdefault(groups.short_key(doc.group.short_name), i)
+        if first != i:
+            name = doc.group.short_name or "(no short name: the default group)"
+            raise ImportError_(f"documents {first + 1} and {i + 1} are both the group {name}")
+    return docs
+
+
+def parse_document(text: str) -> Document:
+    """A file of exactly one group."""
+    docs = parse_documents(text)
+    if len(docs) != 1:
+        raise ImportError_(f"the file holds {len(docs)} documents; one group was expected")
+    return docs[0]
+
+
+def _validated(raw: Any, index: int | None) -> Document:
+    where = "" if index is None else f"document {index + 1}: "
     if not isinstance(raw, dict):
-        raise ImportError_("the document must be a mapping with at least `group: {name: ...}`")
+        raise ImportError_(f"{where}a document must be a mapping with at least `group: {{name: ...}}`")
     try:
         return Document.model_validate(raw)
     except ValidationError as exc:
-        raise ImportError_(_describe(exc, raw)) from exc
+        raise ImportError_(where + _describe(exc, raw)) from exc
 
 
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
@@ -231,15 +271,64 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
 # Writing the merged result
 
 
-def import_document(*, session: Session, team_id: str, doc: Document, replace: bool) -> None:
-    """Checks the whole result first, then writes it; raises ImportError_ with nothing changed."""
-    group = queries.get_group(session=session, team_id=team_id)
-    members = {} if replace else {m.code: m for m in queries.list_members(session=session, team_id=team_id)}
-    terms = {} if replace else {t.first_day: t for t in queries.list_terms(session=session, team_id=team_id)}
+def import_documents(
+    *,
+    session: Session,
+    team_id: str,
+    docs: list[Document],
+    replace: bool,
+    user_id: str,
+    now: datetime,
+    action: str,
+) -> list[Group]:
+    """Imports each document into the workspace's group of its short name (the default group when it
+    names none), adding the groups that do not exist yet; all or nothing (the caller commits)."""
+    imported = []
+    for doc in docs:
+        short = doc.group.short_name
+        group = (
+            groups.find_group(session=session, team_id=team_id, short_name=short)
+            if short
+            else groups.default_group(session=session, team_id=team_id)
+        )
+        if group is None:
+            group = groups.add_group(
+                session=session,
+                team_id=team_id,
+                group=Group(**{**doc.group.model_dump(), "short_name": short or DEFAULT_SHORT_NAME}),
+                user_id=user_id,
+                now=now,
+                action=f"{action} (new group)",
+            )
+        import_document(session=session, group=group, team_id=team_id, doc=doc, replace=replace)
+        assert group.id is not None
+        queries.add_audit_entry(
+            session=session,
+            group_id=group.id,
+            team_id=team_id,
+            at=now,
+            user_id=user_id,
+            action=action,
+            before=None,
+            after={"members": len(doc.members), "terms": len(doc.terms)},
+        )
+        imported.append(group)
+    return imported
+
+
+def import_document(*, session: Session, group: Group, team_id: str, doc: Document, replace: bool) -> None:
+    """Checks the whole result first, then writes it into `group` (subscriptions are channels of
+    workspace `team_id`); raises ImportError_ with nothing changed."""
+    assert group.id is not None
+    group_id = group.id
+    members = {} if replace else {m.code: m for m in queries.list_members(session=session, group_id=group_id)}
+    terms = (
+        {} if replace else {t.first_day: t for t in queries.list_terms(session=session, group_id=group_id)}
+    )
     _check_members_once(doc.members)
     pool = _member_pool(members, doc.members)
     _check_names_unique(pool)
-    new_terms = [_term_from(t, pool, team_id, i) for i, t in enumerate(doc.terms)]
+    new_terms = [_term_from(t, pool, group_id, i) for i, t in enumerate(doc.terms)]
     starts = [t.first_day for t in new_terms]
     twice = sorted(d for d in set(starts) if starts.count(d) > 1)
     if twice:
@@ -255,45 +344,46 @@ def import_document(*, session: Session, team_id: str, doc: Document, replace: b
             raise ImportError_(f"rotation: {repeated[0]} appears twice; name each member once")
 
     # Everything is checked: from here on, write.
-    incoming_members = _merge_members(members, doc.members, team_id)
-    if group is None:
-        group = Group(team_id=team_id, **doc.group.model_dump())
-    else:
-        for key, value in doc.group.model_dump(exclude_unset=not replace).items():
-            setattr(group, key, value)
+    incoming_members = _merge_members(members, doc.members, group_id)
+    # The short name selects the group; it is changed with `/gmg group rename`, not by an import.
+    settings = doc.group.model_dump(exclude_unset=not replace, exclude={"short_name"})
+    for key, value in settings.items():
+        setattr(group, key, value)
     session.add(group)
     if replace:
-        queries.delete_group_data(session=session, team_id=team_id)
+        queries.delete_group_data(session=session, group_id=group_id)
         session.flush()
     session.add_all(incoming_members)
     for term in new_terms:
         existing = (
             None
             if replace
-            else queries.term_on_or_before(session=session, team_id=team_id, day=term.first_day)
+            else queries.term_on_or_before(session=session, group_id=group_id, day=term.first_day)
         )
         if existing is not None and existing.first_day == term.first_day:
             session.delete(existing)
             session.flush()
         session.add(term)
     if rotation is not None:
-        queries.set_rotation(session=session, team_id=team_id, codes=rotation)
+        queries.set_rotation(session=session, group_id=group_id, codes=rotation)
     if doc.reminders is not None:
         queries.set_lead_seconds(
             session=session,
-            team_id=team_id,
+            group_id=group_id,
             seconds=[parse_duration(v) for v in doc.reminders.lead_times],
         )
     existing_subs = {
-        (s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, team_id=team_id)
+        (s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, group_id=group_id)
     }
     for sub in doc.subscriptions:
         for kind in sub.kinds:
             if (sub.channel, kind) not in existing_subs:
                 existing_subs.add((sub.channel, kind))
-                session.add(Subscription(team_id=team_id, channel_id=sub.channel, kind=kind))
-    admins = set(queries.list_admins(session=session, team_id=team_id))
-    session.add_all(Admin(team_id=team_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
+                session.add(
+                    Subscription(group_id=group_id, team_id=team_id, channel_id=sub.channel, kind=kind)
+                )
+    admins = set(queries.list_admins(session=session, group_id=group_id))
+    session.add_all(Admin(group_id=group_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
     session.flush()
 
 
@@ -327,12 +417,12 @@ def _member_pool(members: dict[str, Member], docs: list[MemberDoc]) -> list[Memb
     return list(pool.values())
 
 
-def _merge_members(members: dict[str, Member], docs: list[MemberDoc], team_id: str) -> list[Member]:
+def _merge_members(members: dict[str, Member], docs: list[MemberDoc], group_id: int) -> list[Member]:
     changed = []
     for doc in docs:
         member = members.get(doc.code)
         if member is None:
-            member = Member(team_id=team_id, code=doc.code, name=doc.name or doc.code)
+            member = Member(group_id=group_id, code=doc.code, name=doc.name or doc.code)
             members[doc.code] = member
         for key in doc.model_fields_set - {"code"}:
             setattr(member, key, getattr(doc, key))
@@ -348,14 +438,14 @@ def _known_code(members: list[MemberDoc], text: str, where: str) -> str:
     return member.code
 
 
-def _term_from(doc: TermDoc, members: list[MemberDoc], team_id: str, index: int) -> Term:
+def _term_from(doc: TermDoc, members: list[MemberDoc], group_id: int, index: int) -> Term:
     where = f"terms[{index}] ({doc.first_day})"
     if doc.last_day < doc.first_day:
         raise ImportError_(f"{where}: last_day {doc.last_day} is before first_day")
     chairs = [_known_code(members, c, f"{where}: chairs: {c!r}") for c in doc.chairs]
     if len(set(chairs)) != len(chairs):
         raise ImportError_(f"{where}: chairs: a member is named twice")
-    return Term(team_id=team_id, **doc.model_dump(exclude={"chairs"}), chairs=chairs)
+    return Term(group_id=group_id, **doc.model_dump(exclude={"chairs"}), chairs=chairs)
 
 
 def _check_no_overlap(terms: list[Term]) -> None:
@@ -369,31 +459,30 @@ def _check_no_overlap(terms: list[Term]) -> None:
 # Export
 
 
-def export_document(*, session: Session, team_id: str) -> dict[str, Any]:
-    group = queries.get_group(session=session, team_id=team_id)
-    if group is None:
-        raise ImportError_(f"no group in workspace {team_id}")
+def export_document(*, session: Session, group: Group) -> dict[str, Any]:
+    assert group.id is not None
+    group_id = group.id
     subs: dict[str, list[str]] = {}
-    for sub in queries.list_subscriptions(session=session, team_id=team_id):
+    for sub in queries.list_subscriptions(session=session, group_id=group_id):
         subs.setdefault(sub.channel_id, []).append(sub.kind)
     return {
         "group": GroupDoc.model_validate(group, from_attributes=True).model_dump(),
         "members": [
             MemberDoc.model_validate(m, from_attributes=True).model_dump()
-            for m in queries.list_members(session=session, team_id=team_id)
+            for m in queries.list_members(session=session, group_id=group_id)
         ],
         "terms": [
             TermDoc.model_validate(t, from_attributes=True).model_dump()
-            for t in queries.list_terms(session=session, team_id=team_id)
+            for t in queries.list_terms(session=session, group_id=group_id)
         ],
-        "rotation": queries.get_rotation(session=session, team_id=team_id),
+        "rotation": queries.get_rotation(session=session, group_id=group_id),
         "reminders": {
             "lead_times": [
-                format_duration(s) for s in queries.get_lead_seconds(session=session, team_id=team_id)
+                format_duration(s) for s in queries.get_lead_seconds(session=session, group_id=group_id)
             ]
         },
         "subscriptions": [{"channel": c, "kinds": k} for c, k in subs.items()],
-        "admins": queries.list_admins(session=session, team_id=team_id),
+        "admins": queries.list_admins(session=session, group_id=group_id),
     }
 
 
@@ -401,37 +490,39 @@ def dump_yaml(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-def ensure_group(*, session: Session, team_id: str, seed: bool, now: datetime) -> Group:
-    """The workspace's group; a new workspace starts with the built-in GMG record, or empty."""
-    group = queries.get_group(session=session, team_id=team_id)
+def dump_yaml_documents(documents: list[dict[str, Any]]) -> str:
+    """Several groups as one file: a YAML document each, `---` between them."""
+    return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=100)
+
+
+def ensure_workspace(*, session: Session, team_id: str, seed: bool, now: datetime) -> Group:
+    """The workspace's default group. A workspace new to the bot takes over the groups prepared with
+    the command line, if there are any (once: the first workspace gets them); else it starts with the
+    built-in GMG record (or an empty group)."""
+    group = groups.default_group(session=session, team_id=team_id)
     if group is not None:
         return group
-    if seed:
-        doc = parse_document(BUILT_IN.read_text(encoding="utf-8"))
-    else:
-        doc = Document(
-            group=GroupDoc(name="Rotating chair group"), reminders=RemindersDoc(lead_times=DEFAULT_LEADS)
-        )
     try:
-        # Claim the workspace first: a second creator fails here, before it could replace (and so
-        # delete) what the first one, and the changes made since, have written.
-        session.add(Group(team_id=team_id, name=doc.group.name))
-        session.flush()
-        import_document(session=session, team_id=team_id, doc=doc, replace=True)
-        queries.add_audit_entry(
-            session=session,
-            team_id=team_id,
-            at=now,
-            user_id="gmg-bot",
-            action="seed built-in GMG data" if seed else "create empty group",
-            before=None,
-            after=None,
-        )
+        if team_id == groups.LOCAL or not groups.take_over_unclaimed(
+            session=session, team_id=team_id, now=now
+        ):
+            doc = parse_document(BUILT_IN.read_text(encoding="utf-8")) if seed else EMPTY
+            # The link is written first: of two first requests at once, the second fails there, before it
+            # could write anything (one default group per workspace).
+            created = groups.add_group(
+                session=session,
+                team_id=team_id,
+                group=Group(**doc.group.model_dump()),
+                user_id=groups.BOT,
+                now=now,
+                action="seed built-in GMG data" if seed else "create empty group",
+            )
+            import_document(session=session, group=created, team_id=team_id, doc=doc, replace=True)
         session.commit()
     except IntegrityError:
-        # Another process created this workspace's group at the same moment: use theirs.
+        # Another process set this workspace up at the same moment: use what it made.
         session.rollback()
-    group = queries.get_group(session=session, team_id=team_id)
+    group = groups.default_group(session=session, team_id=team_id)
     if group is None:
-        raise RuntimeError(f"the group of workspace {team_id} could not be created")
+        raise RuntimeError(f"the groups of workspace {team_id} could not be set up")
     return group

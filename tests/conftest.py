@@ -21,9 +21,10 @@ from bot.server import Routes, make_server
 from bot.service import Services
 from bot.settings import Settings
 from handlers import Response, handle_command
+from storage import groups
 from storage.db import make_engine, normalize_database_url, upgrade
 from storage.models import Group
-from storage.transfer import ensure_group
+from storage.transfer import ensure_workspace
 from tests.fakeslack import FakeSlack, post_signed, slash_command_body
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -92,18 +93,22 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def group(session: Session) -> Group:
     """The built-in GMG record in workspace T1."""
-    return ensure_group(session=session, team_id="T1", seed=True, now=NOW)
+    return ensure_workspace(session=session, team_id="T1", seed=True, now=NOW)
 
 
 @pytest.fixture
 def empty_group(session: Session) -> Group:
-    return ensure_group(session=session, team_id="T2", seed=False, now=NOW)
+    return ensure_workspace(session=session, team_id="T2", seed=False, now=NOW)
 
 
 class Asker:
+    """Sends /gmg commands from the workspace of `group`, as `handle_command` takes them."""
+
     def __init__(self, session: Session, group: Group) -> None:
         self.session = session
         self.group = group
+        assert group.id is not None
+        self.team_id = groups.teams_of(session=session, group_id=group.id)[0]
 
     def __call__(
         self,
@@ -116,7 +121,7 @@ class Asker:
     ) -> Response:
         return handle_command(
             session=self.session,
-            group=self.group,
+            team_id=self.team_id,
             text=text,
             user_id=user,
             is_admin=admin,

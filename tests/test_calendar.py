@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from handlers import Response, calendar, handle_command
-from handlers.home import home_view
+from bot.home_view import home_view
 from storage import queries
 from storage.models import Group
 from tests.conftest import ADMIN, MEMBER, NOW, Asker, RunningBot

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from bot.server import Routes, make_server
 from storage import queries
 from storage.db import is_unavailable, make_engine, normalize_database_url
-from storage.transfer import ensure_group
+from storage.transfer import ensure_workspace
 from tests.conftest import ADMIN, NOW, SIGNING_SECRET, RunningBot
 from tests.tcpproxy import TcpProxy
 
@@ -240,7 +240,7 @@ def test_the_feed_and_the_page_answer_503_while_the_database_is_down(
 ) -> None:
     url, engine = public_site
     with Session(engine) as session:
-        ensure_group(session=session, team_id="T1", seed=True, now=NOW)
+        ensure_workspace(session=session, team_id="T1", seed=True, now=NOW)
         key = queries.calendar_key(session=session, team_id="T1")
         session.commit()
     pages = [f"{url}/calendar.ics?key={key}", f"{url}/", f"{url}/healthz"]

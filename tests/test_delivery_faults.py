@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.dispatcher import Dispatcher
 from bot.scheduler import DeliveryClock
-from handlers.home import home_view
+from bot.home_view import home_view
 from storage import access, deliveries, queries
 from storage.models import Delivery
 from storage.transfer import import_document, parse_document

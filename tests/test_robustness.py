@@ -40,7 +40,7 @@ from bot.listeners.commands import payload
 from bot.server import MAX_BODY_BYTES
 from bot.slack_client import make_web_client
 from handlers import Response, handle_command, notices
-from handlers.response import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT
+from bot.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT
 from storage import deliveries, queries
 from storage.durations import format_duration, parse_duration
 from storage.models import Delivery, Group
@@ -49,7 +49,7 @@ from storage.transfer import (
     Document,
     ImportError_,
     dump_yaml,
-    ensure_group,
+    ensure_workspace,
     export_document,
     import_document,
     parse_document,
@@ -75,7 +75,7 @@ CHARACTERS = st.characters(exclude_categories=("Cs",))
 
 def new_team(session: Session, now: datetime = NOW) -> Group:
     """A workspace of its own for one example, seeded with the built-in GMG record."""
-    return ensure_group(session=session, team_id="R" + uuid.uuid4().hex[:12].upper(), seed=True, now=now)
+    return ensure_workspace(session=session, team_id="R" + uuid.uuid4().hex[:12].upper(), seed=True, now=now)
 
 
 def team_rows(
@@ -904,7 +904,7 @@ def test_the_first_requests_of_a_new_workspace_all_get_answers(engine: Engine) -
     def second_request() -> None:
         with Session(engine) as session:
             try:
-                outcome["group"] = ensure_group(session=session, team_id="TRACE01", seed=True, now=NOW).name
+                outcome["group"] = ensure_workspace(session=session, team_id="TRACE01", seed=True, now=NOW).name
             except Exception as exc:
                 outcome["error"] = repr(exc)[:300]
 

@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.answer_cache import AnswerCache
+from bot.blocks import MAX_BLOCKS, answer_blocks, answer_text
 from bot.service import Services
 from handlers import Response
 from handlers.commands import is_question
-from handlers.response import MAX_BLOCKS
 from storage.db import is_unavailable
 
 SHARE_ACTION = "gmg_share"
@@ -24,15 +24,16 @@ log = logging.getLogger("gmg.requests")
 
 def with_share_button(response: Response, command: str) -> list[Block]:
     """An ephemeral answer to a question gets a button that posts it to the channel."""
-    if not (response.shareable and response.ephemeral) or len(response.blocks) >= MAX_BLOCKS:
-        return response.blocks
+    blocks = answer_blocks(response)
+    if not (response.shareable and response.ephemeral) or len(blocks) >= MAX_BLOCKS:
+        return blocks
     button = ButtonElement(text="Share", action_id=SHARE_ACTION, value=command[:2000])
-    return [*response.blocks, ActionsBlock(elements=[button])]
+    return [*blocks, ActionsBlock(elements=[button])]
 
 
 def payload(response: Response, command: str) -> dict[str, Any]:
     return {
-        "text": response.text,
+        "text": answer_text(response),
         "blocks": [b.to_dict() for b in with_share_button(response, command)],
         "response_type": "ephemeral" if response.ephemeral else "in_channel",
     }
@@ -108,8 +109,8 @@ def register(app: App, services: Services) -> None:
         if response.ok and response.shareable:
             response.ephemeral = False
             respond(
-                text=response.text,
-                blocks=[b.to_dict() for b in response.blocks],
+                text=answer_text(response),
+                blocks=[b.to_dict() for b in answer_blocks(response)],
                 response_type="in_channel",
                 replace_original=False,
             )

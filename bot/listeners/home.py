@@ -10,25 +10,25 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.listeners.commands import UNAVAILABLE
-from bot.service import Services
-from bot.slack_client import error_code
-from handlers.home import (
+from bot.home_view import (
     OPEN_TERM_MODAL,
     OPEN_THEME_MODAL,
     TERM_MODAL,
     THEME_MODAL,
-    FormError,
-    current_period,
+    group_of,
     home_view,
-    term_command,
     term_modal,
-    theme_command,
     theme_modal,
 )
-from handlers.response import to_plain
+from bot.listeners.commands import UNAVAILABLE
+from bot.service import Services
+from bot.slack_client import error_code
+from handlers.home import FormError, current_period, term_command, theme_command
+from handlers.response import shown
+from storage import groups
 from storage.db import is_unavailable
-from storage.transfer import ensure_group
+from storage.models import Group
+from storage.transfer import ensure_workspace
 
 log = logging.getLogger("gmg.home")
 
@@ -36,10 +36,10 @@ log = logging.getLogger("gmg.home")
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
     now = datetime.now(UTC)
     with Session(services.engine) as session:
-        group = ensure_group(session=session, team_id=team_id, seed=services.settings.seed, now=now)
+        ensure_workspace(session=session, team_id=team_id, seed=services.settings.seed, now=now)
         view = home_view(
             session=session,
-            group=group,
+            team_id=team_id,
             user_id=user_id,
             is_admin=lambda: services.admins.is_admin(team_id, user_id),
             now=now,
@@ -66,29 +66,30 @@ def register(app: App, services: Services) -> None:
             # The tab keeps what it showed; the next opening tries again.
             log.warning("home user=%s outcome=unavailable", event["user"])
 
+    def chosen_group(session: Session, team_id: str, group_id: int | None) -> Group:
+        """The group a button or modal is for (one of the workspace's), else the workspace's default."""
+        default = ensure_workspace(
+            session=session, team_id=team_id, seed=services.settings.seed, now=datetime.now(UTC)
+        )
+        mine = groups.workspace_groups(session=session, team_id=team_id)
+        return next((g for g in mine if g.id == group_id), default)
+
     @app.action(OPEN_TERM_MODAL)
-    def open_term_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_term_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         with Session(services.engine) as session:
-            group = ensure_group(
-                session=session,
-                team_id=body["team"]["id"],
-                seed=services.settings.seed,
-                now=datetime.now(UTC),
-            )
+            group = chosen_group(session, body["team"]["id"], group_of(action.get("value")))
             view = term_modal(session=session, group=group)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(OPEN_THEME_MODAL)
-    def open_theme_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_theme_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        now = datetime.now(UTC)
         with Session(services.engine) as session:
-            group = ensure_group(
-                session=session, team_id=body["team"]["id"], seed=services.settings.seed, now=now
-            )
-            period = current_period(session=session, group=group, now=now)
-        client.views_open(trigger_id=body["trigger_id"], view=theme_modal(period=period))
+            group = chosen_group(session, body["team"]["id"], group_of(action.get("value")))
+            period = current_period(session=session, group=group, now=datetime.now(UTC))
+            view = theme_modal(group=group, period=period)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def submit(
         ack: Ack, body: dict[str, Any], client: WebClient, command_of: Callable[[], str], field: str
@@ -100,6 +101,10 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={exc.field: str(exc)[:300]})
             return
         try:
+            with Session(services.engine) as session:
+                group = chosen_group(session, team_id, group_of(body.get("view", {}).get("private_metadata")))
+                # The modal's command goes to its group, named first as in `/gmg GFMD term set ...`.
+                command = f"{group.short_name} {command}"
             response = services.answer(team_id=team_id, user_id=user_id, text=command, channel_id=None)
         except Exception as exc:
             if not is_unavailable(exc):
@@ -109,7 +114,8 @@ def register(app: App, services: Services) -> None:
             return
         if not response.ok:
             # Slack shows the reason under the field, and the modal stays open for a fix.
-            ack(response_action="errors", errors={field: to_plain(" ".join(response.sections))[:300]})
+            reason = " ".join(shown(p, "plain") for p in response.sections)
+            ack(response_action="errors", errors={field: reason[:300]})
             return
         ack()
         publish_home(services, client, team_id=team_id, user_id=user_id)

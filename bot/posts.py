@@ -1,0 +1,34 @@
+"""Deliveries as Slack shows them, rendered when they are sent: a delivery row holds its post's
+messages (ids with parameters), so a change made after it was planned shows in it."""
+
+from typing import Any
+
+from bot.blocks import MAX_TEXT, body_blocks, clip
+from messages import Text, decode
+from messages.render import render
+from storage.models import Delivery
+
+# Slack cuts a channel topic at 250 characters.
+MAX_TOPIC = 250
+
+
+def _post(delivery: Delivery) -> tuple[list[Text], Text | None]:
+    params = delivery.params or {}
+    return [decode(t) for t in params.get("sections", [])], decode(params.get("footer"))
+
+
+def topic_text(delivery: Delivery) -> str:
+    sections, _ = _post(delivery)
+    return clip(" ".join(render(t, "plain") for t in sections), MAX_TOPIC)
+
+
+def message_payload(delivery: Delivery) -> tuple[str, list[dict[str, Any]] | None]:
+    """The text and blocks of chat.postMessage."""
+    if delivery.message == "written":  # planned before messages were data: sent as it was written then
+        params = delivery.params or {}
+        return str(params.get("text", "")), params.get("blocks") or None
+    sections, footer = _post(delivery)
+    rendered = [render(t) for t in sections]
+    shown_footer = render(footer) if footer is not None else ""
+    text = clip("\n".join([*rendered, shown_footer]).strip(), MAX_TEXT)
+    return text, [b.to_dict() for b in body_blocks(rendered, shown_footer)]

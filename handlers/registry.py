@@ -1,0 +1,475 @@
+"""The /gmg language, declared once. Each command has its words and its forms (sub-commands); each
+form says who may use it, what its answer depends on (for the answer cache), its usage and example,
+and its handler. Help, did-you-mean, the admin check, the cache decision and the command line's help
+all derive from here: adding a command is one declaration and one handler."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from handlers import calendar, changes, configuration, groups, questions
+from handlers.context import Args, Context
+from handlers.response import Response, UsageError
+from handlers.text import Token
+from messages import Code, Lines, Words, say
+from storage import groups as group_storage
+from storage.matching import closest
+
+Handler = Callable[[Context, Args], Response]
+
+
+class Depends(Enum):
+    """What an answer is computed from; a cached answer is reused while all of it stays the same."""
+
+    GROUP = "the group's data (its version)"
+    GROUPS = "the workspace's groups: their names, versions and which is the default"
+    SCHEDULE_DAY = "the day whose term is in office (it turns at the handover time)"
+    CALENDAR_DAY = "the group's calendar day (countdowns turn at midnight)"
+
+
+ON_THE_DAY = frozenset({Depends.GROUP, Depends.SCHEDULE_DAY, Depends.CALENDAR_DAY})
+ON_THE_DATA = frozenset({Depends.GROUP})
+
+
+@dataclass(frozen=True)
+class Form:
+    handler: Handler
+    # As help shows it after `/gmg`, and an example of it.
+    usage: str
+    example: str
+    # The sub-command word (`set` in `term set`); none for the command alone.
+    sub: str = ""
+    # Whether words may follow.
+    args: bool = False
+    admin: bool = False
+    # What the answer depends on; empty: never cached (a change, or an answer that depends on who asks).
+    depends: frozenset[Depends] = frozenset()
+    # Help's line for a question (a catalog id); changes are shown by usage alone.
+    summary: str = ""
+    # What a user who is not an admin is told (a catalog id).
+    refusal: str = "refused.change"
+
+    @property
+    def is_question(self) -> bool:
+        return not self.admin and bool(self.depends)
+
+
+@dataclass(frozen=True)
+class Command:
+    word: str
+    forms: tuple[Form, ...]
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.word, *self.aliases)
+
+    @property
+    def subs(self) -> list[str]:
+        return [f.sub for f in self.forms if f.sub]
+
+
+WHEN = "[WHEN]"
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "help",
+        (
+            Form(
+                lambda ctx, args: help_response(ctx),
+                "help",
+                "help",
+                args=True,
+                depends=frozenset({Depends.GROUPS}),
+            ),
+        ),
+    ),
+    Command(
+        "chair",
+        (
+            Form(
+                questions.chair,
+                f"chair {WHEN}",
+                "chair 2011-03-15",
+                args=True,
+                depends=ON_THE_DAY,
+                summary="help.chair",
+            ),
+        ),
+    ),
+    Command(
+        "next",
+        (Form(questions.next_chair, "next", "next", args=True, depends=ON_THE_DAY, summary="help.next"),),
+    ),
+    Command(
+        "theme",
+        (
+            Form(
+                questions.theme,
+                f"theme {WHEN}",
+                "theme 2011-H2",
+                args=True,
+                depends=ON_THE_DAY,
+                summary="help.theme",
+            ),
+            Form(
+                changes.theme_set,
+                "theme set [PERIOD] TITLE [| DESCRIPTION]",
+                "theme set Youth | Adolescents and migration",
+                sub="set",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command(
+        "schedule",
+        (
+            Form(
+                questions.schedule,
+                "schedule [N]",
+                "schedule 6",
+                args=True,
+                depends=ON_THE_DAY,
+                summary="help.schedule",
+            ),
+        ),
+    ),
+    Command(
+        "history",
+        (
+            Form(
+                questions.history,
+                "history [YEAR | N]",
+                "history 2011",
+                args=True,
+                depends=ON_THE_DAY,
+                summary="help.history",
+            ),
+        ),
+    ),
+    Command(
+        "members",
+        (
+            Form(
+                questions.members,
+                "members",
+                "members",
+                args=True,
+                depends=ON_THE_DATA,
+                summary="help.members",
+            ),
+        ),
+    ),
+    Command(
+        "rotation",
+        (
+            Form(
+                questions.rotation,
+                "rotation",
+                "rotation",
+                args=True,
+                depends=ON_THE_DAY,
+                summary="help.rotation",
+            ),
+            Form(
+                changes.rotation_set,
+                "rotation set A, B, C",
+                "rotation set ILO, IOM, UNDP",
+                sub="set",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                changes.rotation_clear, "rotation clear", "rotation clear", sub="clear", args=True, admin=True
+            ),
+        ),
+    ),
+    Command(
+        "admin",
+        (
+            Form(questions.admins, "admin", "admin", args=True, depends=ON_THE_DATA, summary="help.admin"),
+            Form(
+                configuration.admin_add, "admin add @user", "admin add @ana", sub="add", args=True, admin=True
+            ),
+            Form(
+                configuration.admin_remove,
+                "admin remove @user",
+                "admin remove @ana",
+                sub="remove",
+                args=True,
+                admin=True,
+            ),
+        ),
+        aliases=("admins",),
+    ),
+    Command(
+        "reminders",
+        (
+            Form(
+                configuration.reminders_show,
+                "reminders",
+                "reminders",
+                depends=ON_THE_DATA,
+                summary="help.reminders",
+            ),
+            Form(
+                configuration.reminders_set,
+                "reminders [LEAD ...]",
+                "reminders 30d 7d 1d12h",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command(
+        "settings",
+        (
+            Form(
+                configuration.settings_show,
+                "settings",
+                "settings",
+                depends=ON_THE_DATA,
+                summary="help.settings",
+            ),
+            *(
+                Form(configuration.settings_change, usage, example, sub=sub, args=True, admin=True)
+                for sub, usage, example in (
+                    ("timezone", "settings timezone ZONE", "settings timezone Europe/Zurich"),
+                    ("handover", "settings handover HH:MM", "settings handover 09:00"),
+                    ("term-months", "settings term-months N", "settings term-months 12"),
+                    ("topic", "settings topic #channel | off", "settings topic #gmg"),
+                )
+            ),
+        ),
+    ),
+    Command(
+        "groups",
+        (
+            Form(
+                groups.list_groups,
+                "groups",
+                "groups",
+                depends=frozenset({Depends.GROUPS, Depends.SCHEDULE_DAY}),
+                summary="help.groups_command",
+            ),
+        ),
+    ),
+    Command(
+        "group",
+        (
+            Form(
+                groups.add,
+                "group add SHORT Full name",
+                "group add GFMD Global Forum on Migration and Development",
+                sub="add",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                groups.rename,
+                "group rename SHORT NEW",
+                "group rename GFMD Forum",
+                sub="rename",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                groups.make_default,
+                "group default SHORT",
+                "group default GFMD",
+                sub="default",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                groups.remove,
+                "group remove SHORT [confirm]",
+                "group remove GFMD confirm",
+                sub="remove",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command(
+        "term",
+        (
+            Form(
+                changes.term_set,
+                "term set PERIOD CHAIR[+CHAIR] [THEME]",
+                "term set 2019 FAO+IOM Safe migration",
+                sub="set",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                changes.term_clear,
+                "term clear PERIOD",
+                "term clear 2019-H1",
+                sub="clear",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command(
+        "member",
+        (
+            Form(
+                changes.member_add,
+                "member add CODE Full name",
+                "member add WHO World Health Organization",
+                sub="add",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                changes.member_remove,
+                "member remove CODE",
+                "member remove WHO",
+                sub="remove",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command(
+        "focal", (Form(changes.focal, "focal CODE @user ...", "focal UNICEF @ana", args=True, admin=True),)
+    ),
+    Command(
+        "subscribe",
+        (
+            Form(
+                configuration.subscribe,
+                "subscribe [#channel] [reminders|themes|all]",
+                "subscribe #gmg-coordination reminders",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command(
+        "unsubscribe",
+        (
+            Form(
+                configuration.unsubscribe,
+                "unsubscribe [#channel] [reminders|themes|all]",
+                "unsubscribe #gmg themes",
+                args=True,
+                admin=True,
+            ),
+        ),
+    ),
+    Command("log", (Form(configuration.log, "log [N]", "log 20", args=True, admin=True),)),
+    Command(
+        "deliveries",
+        (Form(questions.deliveries_report, "deliveries [N]", "deliveries 20", args=True, admin=True),),
+    ),
+    Command(
+        "calendar",
+        (
+            Form(calendar.address, "calendar", "calendar", admin=True, refusal="refused.calendar"),
+            Form(
+                calendar.new_key,
+                "calendar new-key",
+                "calendar new-key",
+                sub="new-key",
+                admin=True,
+                refusal="refused.calendar",
+            ),
+        ),
+    ),
+)
+_BY_WORD = {word: command for command in COMMANDS for word in command.words}
+# Words a group's short name may not be: every command word, and `share`.
+group_storage.reserve_words([*_BY_WORD, "share"])
+
+
+def find(word: str) -> Command | None:
+    return _BY_WORD.get(word.lower())
+
+
+def choose(command: Command, rest: list[Token]) -> Form:
+    """The form the words after the command word call for; a UsageError says what would be accepted."""
+    sub = rest[0].value.lower() if rest else ""
+    for form in command.forms:
+        if form.sub and form.sub == sub:
+            return form
+    bare = [f for f in command.forms if not f.sub]
+    if not rest:
+        alone = [f for f in bare if not f.args] or bare
+        if alone:
+            return alone[0]
+        raise UsageError(
+            say("usage.sub_needed", command=Code(f"/gmg {command.word}"), forms=_usages(command))
+        )
+    guess = closest(sub, command.subs)
+    if guess:
+        raise UsageError(
+            say("usage.did_you_mean_sub", word=sub[:50], suggestion=Code(f"/gmg {command.word} {guess}"))
+        )
+    taking = [f for f in bare if f.args]
+    if taking:
+        return taking[0]
+    raise UsageError(
+        say("usage.not_a_sub", word=sub[:50], command=Code(f"/gmg {command.word}"), forms=_usages(command))
+    )
+
+
+def lookup(tokens: list[Token]) -> Form | None:
+    """The form the words name, without raising: for the answer cache and the share button, which only
+    need to know whether a command is a question and what its answer depends on."""
+    command = find(tokens[0].value) if tokens else find("help")
+    if command is None:
+        return None
+    try:
+        return choose(command, tokens[1:])
+    except UsageError:
+        return None
+
+
+def unknown_command(word: str) -> UsageError:
+    guess = closest(word.lower(), list(_BY_WORD))
+    if guess:
+        return UsageError(say("usage.not_a_command_guess", word=word[:50], suggestion=Code(f"/gmg {guess}")))
+    return UsageError(say("usage.not_a_command", word=word[:50]))
+
+
+def _usages(command: Command) -> Words:
+    return Words(tuple(say("code", code=Code(f"/gmg {f.usage}")) for f in command.forms))
+
+
+def help_response(ctx: Context) -> Response:
+    """Every command, from the declarations: questions with what they answer, then the changes."""
+    asks = [
+        say(
+            "help.question",
+            usage=Code(f"/gmg {f.usage}"),
+            summary=say(f.summary),
+            example=Code(f"/gmg {f.example}"),
+        )
+        for c in COMMANDS
+        for f in c.forms
+        if f.summary
+    ]
+    changes_ = [
+        say("help.change", usage=Code(f"/gmg {f.usage}"), example=Code(f"/gmg {f.example}"))
+        for c in COMMANDS
+        for f in c.forms
+        if f.admin
+    ]
+    sections = [say("help.ask", lines=Lines(tuple(asks))), say("help.changes", lines=Lines(tuple(changes_)))]
+    if len(ctx.groups) > 1:
+        others = [g.short_name for g in ctx.groups if g.id != ctx.group_id]
+        sections.append(
+            say(
+                "help.groups",
+                group=ctx.group.short_name,
+                others=Words(tuple(say("code", code=Code(name)) for name in others)),
+                example=Code(f"/gmg {others[0]} chair"),
+            )
+        )
+    sections.append(say("help.when"))
+    return Response(
+        title=say("help.title", group=ctx.group.short_name), sections=sections, footer=say("help.footer")
+    )

@@ -1,0 +1,21 @@
+"""The catalog: every message the bot can say, by id, in English. A template is text with `{name}`
+fields and mrkdwn markers (messages/render.py); one that depends on a `count` is a mapping of plural
+forms (`one`, `other`). Each part of the bot has its own module; an id is declared once."""
+
+from collections.abc import Mapping
+
+from messages.catalog import calendar, commands, home, notices
+from messages.catalog.template import Template
+
+
+def _merged(*parts: Mapping[str, Template]) -> dict[str, Template]:
+    catalog: dict[str, Template] = {}
+    for part in parts:
+        twice = catalog.keys() & part.keys()
+        if twice:
+            raise ValueError(f"message ids declared twice: {sorted(twice)}")
+        catalog.update(part)
+    return catalog
+
+
+CATALOG = _merged(calendar.MESSAGES, commands.MESSAGES, home.MESSAGES, notices.MESSAGES)

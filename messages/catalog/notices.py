@@ -1,0 +1,62 @@
+"""What the bot posts on its own: reminders, announcements, topics, theme posts, change notices,
+alerts; and how `/gmg deliveries` describes them."""
+
+from messages.catalog.template import Template
+
+MESSAGES: dict[str, Template] = {
+    "duration": "{parts}",
+    "duration.days": {"one": "{count} day", "other": "{count} days"},
+    "duration.hours": {"one": "{count} hour", "other": "{count} hours"},
+    "duration.minutes": {"one": "{count} minute", "other": "{count} minutes"},
+    "duration.seconds": {"one": "{count} second", "other": "{count} seconds"},
+    "notice.nobody": "nobody (no chair is recorded)",
+    "notice.reminder": ":calendar: *{group} handover in {lead}*: {outgoing} hands over to {incoming} on "
+    "{at} ({timezone}).",
+    "notice.reminder_term": "Term: {days}. Incoming theme: {theme}",
+    "notice.theme": "*{theme}*",
+    "notice.theme_not_set": "not set yet.",
+    "notice.theme_line": "Theme: {theme}",
+    "notice.quote": ">{text}",
+    "notice.not_decided": "Not decided yet: {fixes} (admins).",
+    "notice.fix_projected": "the next chair is only projected from the rotation: {command}",
+    "notice.fix_theme": "the theme is not decided: {command}",
+    "notice.announcement": {
+        "one": ":tada: {chairs} now chairs the {group}, {days}.",
+        "other": ":tada: {chairs} now chair the {group}, {days}.",
+    },
+    "topic": "{group} chair: {chairs}{theme}",
+    "topic.theme": " · Theme: {theme}",
+    "topic.no_theme": "",
+    "notice.theme_post": ":speech_balloon: *{group} theme* for {chairs}, {days}: *{theme}*",
+    "notice.set_by": "Set by {who}.",
+    "notice.change": ":warning: *{group} schedule change* for {days}: {summary}",
+    "notice.change_set": "{chairs} to chair.",
+    "notice.change_set_was": "{chairs} to chair (was {was}).",
+    "notice.change_cleared": "cleared; no chair is recorded now. Was:\n{terms}",
+    "notice.cleared_term": "• {days}: {chairs}",
+    "notice.changed_by": "Changed by {who}. See `/gmg schedule`.",
+    "notice.alert": ":x: A {kind} to {where} could not be delivered: {reason}.",
+    "notice.alert_count": "{count} posts to {where} failed today.",
+    "notice.alert_footer": "Further failures like it today send no more alerts. See `/gmg deliveries` for "
+    "what was sent, what is pending and what failed.",
+    "notice.paused": ":double_vertical_bar: *Deliveries are paused* since {since}: Slack no longer accepts "
+    "the app's token (`{error}`). Nothing is lost: reminders and posts wait, and those still useful go out "
+    "by themselves once Slack accepts the token again (reinstall the app to the workspace, or give the bot "
+    "a valid token).",
+    "delivery.sent": "• {kind} to {where}: sent {at}",
+    "delivery.failed": "• {kind} to {where}: failed {at}: {reason}",
+    "delivery.skipped": "• {kind} to {where}: skipped: {reason}",
+    "delivery.pending": "• {kind} to {where}: due {at}",
+    "delivery.retrying": "• {kind} to {where}: due {at} (attempt {attempt}; last: {reason})",
+    "deliveries.title": "{group} deliveries",
+    "deliveries.pending": "*Pending next*\n{lines}",
+    "deliveries.failed": "*Failed*\n{lines}",
+    "deliveries.finished": "*Lately finished*\n{lines}",
+    "deliveries.in_all": "In all: {states}.",
+    "deliveries.none": "In all: nothing planned yet.",
+    "deliveries.count_pending": "{count} pending",
+    "deliveries.count_sent": "{count} sent",
+    "deliveries.count_failed": "{count} failed",
+    "deliveries.count_skipped": "{count} skipped",
+    "deliveries.footer": "Reminders are planned for the next handovers and re-planned after every change.",
+}

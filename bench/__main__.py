@@ -33,7 +33,7 @@ from bot.dispatcher import Dispatcher
 from bot.scheduler import DeliveryClock
 from bot.slack_client import make_web_client
 from handlers import handle_command
-from storage import deliveries, queries
+from storage import deliveries, groups
 from storage.db import make_engine
 from storage.models import Subscription
 from tests.fakeslack import FakeSlack, slash_command_body
@@ -153,6 +153,8 @@ def dispatch_lag(workdir: Path, *, spread: timedelta) -> tuple[float, float, int
     start = datetime.now(UTC) + timedelta(seconds=3)
     due_at: dict[str, float] = {}
     with Session(engine) as session:
+        group = groups.default_group(session=session, team_id=BENCH_TEAM)
+        assert group is not None and group.id is not None
         for team in range(50):
             planned = []
             for i in range(20):
@@ -161,10 +163,17 @@ def dispatch_lag(workdir: Path, *, spread: timedelta) -> tuple[float, float, int
                 due_at[channel] = due.timestamp()
                 planned.append(
                     deliveries.Planned(
-                        f"bench:{i}", "theme", channel, due, due + timedelta(hours=1), f"Reminder {i}", []
+                        f"bench:{team}:{i}",
+                        "theme",
+                        BENCH_TEAM,
+                        channel,
+                        due,
+                        due + timedelta(hours=1),
+                        "written",
+                        {"text": f"Reminder {i}", "blocks": None},
                     )
                 )
-            deliveries.record_events(session=session, team_id=f"TW{team:02d}", planned=planned)
+            deliveries.record_events(session=session, group_id=group.id, planned=planned)
         session.commit()
     with slack_process() as (base_url, calls):
         offset = time.time() - time.monotonic()
@@ -186,15 +195,16 @@ def fan_out(workdir: Path) -> tuple[float, int, int]:
     until every channel has it, the channels reached, and the posts Slack accepted."""
     engine = make_engine(make_database(workdir / "fanout.db", total_terms=20))
     with Session(engine) as session:
+        group = groups.default_group(session=session, team_id=BENCH_TEAM)
+        assert group is not None and group.id is not None
         session.add_all(
-            Subscription(team_id=BENCH_TEAM, channel_id=f"CFAN{i:04d}", kind="themes") for i in range(500)
+            Subscription(group_id=group.id, team_id=BENCH_TEAM, channel_id=f"CFAN{i:04d}", kind="themes")
+            for i in range(500)
         )
         session.commit()
-        group = queries.get_group(session=session, team_id=BENCH_TEAM)
-        assert group is not None
         response = handle_command(
             session=session,
-            group=group,
+            team_id=BENCH_TEAM,
             text="theme set 2020 Fan-out",
             user_id="U1",
             is_admin=True,

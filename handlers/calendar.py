@@ -5,7 +5,8 @@ What the feed holds: every decided term (the whole record: a group decides a ter
 the file stays small), the projected term in office today if there is one, and the next
 PROJECTED_TERMS projected terms. Each term is an all-day event over its days; each term's start is
 also a handover event at its instant, in the group's timezone, with an alarm at every reminder lead
-time while the handover is still ahead.
+time while the handover is still ahead. The events' words are the catalog's (messages/catalog/feed.py)
+rendered as plain text.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -18,8 +19,8 @@ from sqlmodel import Session
 from handlers.context import Args, Context
 from handlers.notices import duration_parts, reminder_due
 from handlers.response import Part, Response
-from messages import Code, Text, say
-from messages.render import day_range, join_names, render
+from messages import Code, Days, Names, Text, say
+from messages.render import render
 from storage import queries
 from storage.models import Group
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
@@ -55,18 +56,29 @@ def uid(group: Group, kind: str, first_day: date) -> str:
     return f"{kind}-{first_day.isoformat()}@group-{group.id}.gmg-bot"
 
 
-def _chairs(slot: Slot) -> str:
-    return join_names(list(slot.chairs))
+def _text(*paragraphs: Text | str) -> str:
+    """An event's text: messages as plain text (people's words as they wrote them), a blank line
+    between paragraphs."""
+    return "\n\n".join(p if isinstance(p, str) else render(p, "plain") for p in paragraphs if p)
 
 
-def _projected(slot: Slot) -> str:
-    return " (projected)" if slot.projected else ""
+def _chairs(slot: Slot) -> Names:
+    return Names(slot.chairs)
 
 
-def _theme_text(slot: Slot) -> str:
-    if not slot.theme:
-        return "Theme: not set yet."
-    return f"Theme: {slot.theme}" + (f"\n\n{slot.description}" if slot.description else "")
+def _summary(slot: Slot, summary: Text) -> str:
+    return _text(say("feed.projected", summary=summary) if slot.projected else summary)
+
+
+def theme_line(slot: Slot) -> Text:
+    """The term's theme, or that it is not set: as reminders say it (the public page says it too)."""
+    theme = say("notice.theme", theme=slot.theme) if slot.theme else say("notice.theme_not_set")
+    return say("notice.theme_line", theme=theme)
+
+
+def _theme_text(slot: Slot) -> tuple[Text, str]:
+    """The theme line, and the description (with a theme only) in the words of whoever wrote it."""
+    return theme_line(slot), slot.description if slot.theme else ""
 
 
 def _status(event: Event, slot: Slot) -> None:
@@ -77,18 +89,16 @@ def _status(event: Event, slot: Slot) -> None:
 
 def _term_event(group: Group, slot: Slot, stamp: datetime) -> Event:
     name = group.short_name or group.name
-    chair = "co-chairs" if len(slot.chairs) > 1 else "chair"
     event = Event()
     event.add("uid", uid(group, "term", slot.first_day))
     event.add("dtstamp", stamp)
     # All-day: DATE values, and DTEND is the day after the last day (it is exclusive).
     event.add("dtstart", slot.first_day)
     event.add("dtend", slot.last_day + timedelta(days=1))
-    event.add("summary", f"{name} {chair}: {_chairs(slot)}{_projected(slot)}")
-    parts = [_theme_text(slot)]
-    if slot.projected:
-        parts.append("Projected from the rotation order: not decided yet.")
-    event.add("description", "\n\n".join(parts))
+    term = say("feed.term", count=len(slot.chairs), group=name, chairs=_chairs(slot))
+    event.add("summary", _summary(slot, term))
+    projected = say("feed.projected_term") if slot.projected else ""
+    event.add("description", _text(*_theme_text(slot), projected))
     _status(event, slot)
     return event
 
@@ -98,21 +108,17 @@ def _handover_event(
 ) -> Event:
     name = group.short_name or group.name
     handover = handover_instant(group, slot.first_day)
-    verb = "take" if len(slot.chairs) > 1 else "takes"
-    since = f" from {_chairs(outgoing)}" if outgoing else ""
+    summary, about = _handover_texts(name, slot, outgoing)
     event = Event()
     event.add("uid", uid(group, "handover", slot.first_day))
     event.add("dtstamp", stamp)
     # An instant: no DTEND, which RFC 5545 reads as ending when it starts.
     event.add("dtstart", handover.astimezone(zone(group)))
-    event.add("summary", f"{name} handover: {_chairs(slot)} {verb} over{since}{_projected(slot)}")
-    event.add(
-        "description",
-        f"{_chairs(slot)} {verb} over the {name} chair{since}. "
-        f"Term: {day_range(slot.first_day, slot.last_day)}.\n\n{_theme_text(slot)}",
-    )
+    event.add("summary", _summary(slot, summary))
+    event.add("description", _text(about, *_theme_text(slot)))
     _status(event, slot)
     # Alarms only ahead: some apps offer every missed alarm of a newly subscribed calendar.
+    chairs = _chairs(slot)
     if handover > stamp:
         for lead in leads:
             # Relative to the start, as the exact time between the reminder and the handover: a `1d`
@@ -120,10 +126,23 @@ def _handover_event(
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("trigger", ExactDuration(reminder_due(group, handover, lead) - handover))
-            lead_text = render(say("duration", **duration_parts(lead)), "plain")
-            alarm.add("description", f"{name} handover in {lead_text}: {_chairs(slot)}")
+            lead_text = say("duration", **duration_parts(lead))
+            alarm.add("description", _text(say("feed.alarm", group=name, lead=lead_text, chairs=chairs)))
             event.add_component(alarm)
     return event
+
+
+def _handover_texts(name: str, slot: Slot, outgoing: Slot | None) -> tuple[Text, Text]:
+    """A handover's summary, and the first paragraph of its description."""
+    who = {"count": len(slot.chairs), "group": name, "chairs": _chairs(slot)}
+    days = Days(slot.first_day, slot.last_day)
+    if outgoing is None:
+        return say("feed.handover", **who), say("feed.handover_about", **who, days=days)
+    was = _chairs(outgoing)
+    return (
+        say("feed.handover_from", **who, outgoing=was),
+        say("feed.handover_about_from", **who, outgoing=was, days=days),
+    )
 
 
 def feed(*, session: Session, group: Group, now: datetime) -> bytes:
@@ -138,9 +157,10 @@ def feed(*, session: Session, group: Group, now: datetime) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", f"{name} chairs")
-    calendar.add("x-wr-calname", f"{name} chairs")
-    calendar.add("x-wr-caldesc", f"Who chairs the {group.name}, when, and on what theme.")
+    title = _text(say("feed.name", group=name))
+    calendar.add("name", title)
+    calendar.add("x-wr-calname", title)
+    calendar.add("x-wr-caldesc", _text(say("page.about", group=group.name)))
     calendar.add("x-wr-timezone", group.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     # Outlook's name for the same hint.

@@ -1,19 +1,18 @@
 """Changes, for admins only: each one is checked whole, written in one transaction and audited."""
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from handlers import notices
 from handlers.context import Args, Context
 from handlers.periods import PERIOD_FORMS, Span, looks_like_period, parse_period
-from handlers.response import Response, UsageError
+from handlers.response import Part, Response, UsageError
 from handlers.text import Token, unescape_slack, user_id_of
-from messages import Days, Lines, Names, Text, say
-from messages.render import day_range, escape
+from messages import Code, Days, Lines, Names, Text, Users, say
 from storage import queries
 from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Member, Term
-from storage.schedule import Slot
 
 # The most words a run of member names can take (co-chairs included): the search for the longest
 # run that names members stops there, so a long command costs no more than a short one.
@@ -23,7 +22,7 @@ MAX_DESCRIPTION = 3000
 _BAR = re.compile(r"\|(?![^<>]*>)")
 
 
-def done(ctx: Context, title: str, *sections: str, footer: str = "") -> Response:
+def done(ctx: Context, title: Part, *sections: Part, footer: Part = "") -> Response:
     return Response(title=title, sections=list(sections), footer=footer, changed=True)
 
 
@@ -52,10 +51,11 @@ def _words(tokens: list[Token]) -> str:
     return " ".join(t.value for t in tokens)
 
 
-def _free_text(text: str, what: str, limit: int) -> str:
+def _free_text(text: str, too_long: str, limit: int) -> str:
+    """The text as the person wrote it; `too_long` is the refusal's message id when it is too long."""
     value = unescape_slack(text).strip()
     if len(value) > limit:
-        raise UsageError(f"The {what} is {len(value)} characters long; keep it to {limit}.")
+        raise UsageError(say(too_long, length=len(value), limit=limit))
     return value
 
 
@@ -68,17 +68,15 @@ def _chairs_and_rest(ctx: Context, text: str, tokens: list[Token], start: int) -
         if all(found):
             codes = [m.code for m in found if m is not None]
             if len(set(codes)) != len(codes):
-                raise UsageError("A member is named twice among the chairs.")
+                raise UsageError(say("change.chair_twice"))
             for member in found:
                 if member is not None and not member.active:
-                    raise UsageError(f"*{escape(member.code)}* is a former member; add it back first.")
+                    raise UsageError(say("change.former_chair", code=member.code))
             return codes, end
-    if start >= len(tokens):
-        raise UsageError("Name the chair: `/gmg term set 2019 ILO`, co-chairs as `FAO+IOM`.")
-    first = tokens[start].value.split("+")
-    for part in first:
-        ctx.member(part)
-    raise UsageError("Name the chair: `/gmg term set 2019 ILO`, co-chairs as `FAO+IOM`.")
+    if start < len(tokens):
+        for part in tokens[start].value.split("+"):
+            ctx.member(part)
+    raise UsageError(say("change.chair_needed"))
 
 
 # Terms
@@ -86,21 +84,21 @@ def _chairs_and_rest(ctx: Context, text: str, tokens: list[Token], start: int) -
 
 def _period_of(tokens: list[Token]) -> Span:
     if len(tokens) < 2:
-        raise UsageError(f"Give a PERIOD: {PERIOD_FORMS}.")
+        raise UsageError(say("change.period_needed", forms=PERIOD_FORMS))
     return parse_period(tokens[1].value)
 
 
 def term_set(ctx: Context, args: Args) -> Response:
     span = _period_of(args.tokens)
     chairs, end = _chairs_and_rest(ctx, args.text, args.tokens, 2)
-    theme_text = _free_text(_rest(args.text, args.tokens, end), "theme title", MAX_TITLE)
+    theme_text = _free_text(_rest(args.text, args.tokens, end), "change.theme_too_long", MAX_TITLE)
     return _term_set(ctx, span, chairs, theme_text)
 
 
 def term_clear(ctx: Context, args: Args) -> Response:
     span = _period_of(args.tokens)
     if len(args.tokens) > 2:
-        raise UsageError("`term clear` takes only a PERIOD, e.g. `/gmg term clear 2019`.")
+        raise UsageError(say("change.clear_period_only"))
     return _term_clear(ctx, span)
 
 
@@ -117,10 +115,13 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
     if clash:
         other = clash[0]
         raise UsageError(
-            f"{day_range(span.first, span.last)} overlaps the term "
-            f"{day_range(other.first_day, other.last_day)} ({escape(' + '.join(other.chairs))}). "
-            f"Clear it first with `/gmg term clear {other.first_day}..{other.last_day}`, "
-            "or choose days that do not overlap."
+            say(
+                "change.overlap",
+                days=Days(span.first, span.last),
+                other=Days(other.first_day, other.last_day),
+                chairs=_as_typed(other.chairs),
+                command=_clear_command(other),
+            )
         )
     existing = next(iter(_overlapping(ctx, span)), None)
     before = _term_record(existing)
@@ -145,15 +146,29 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
         else say("notice.change_set", chairs=Names(tuple(chairs)))
     )
     _announce_change(ctx, span, summary, event)
-    slot = Slot.of(record)
-    theme_line = f" Theme: *{escape(record.theme)}*." if record.theme else ""
-    return done(
-        ctx,
-        "Term saved",
-        f"{ctx.chairs(slot)} chair{'s' if len(chairs) == 1 else ''} the {ctx.short_name} "
-        f"{day_range(span.first, span.last)}.{theme_line}",
-        footer="Replaced the term's chairs." if existing else "",
+    saved = say(
+        "change.term_set",
+        count=len(chairs),
+        chairs=Names(tuple(chairs)),
+        group=_group_name(ctx),
+        days=Days(span.first, span.last),
     )
+    if record.theme:
+        saved = say("change.term_set_theme", term=saved, theme=record.theme)
+    return done(ctx, say("change.term_saved"), saved, footer=say("change.term_replaced") if existing else "")
+
+
+def _group_name(ctx: Context) -> str:
+    return ctx.group.short_name or ctx.group.name
+
+
+def _as_typed(chairs: Sequence[str]) -> str:
+    """Co-chairs as a command names them: `FAO + IOM`."""
+    return " + ".join(chairs)
+
+
+def _clear_command(term: Term) -> Code:
+    return Code(f"/gmg term clear {term.first_day}..{term.last_day}")
 
 
 def _announce_change(ctx: Context, span: Span, summary: Text, event: int) -> None:
@@ -175,15 +190,18 @@ def _term_clear(ctx: Context, span: Span) -> Response:
     if partial:
         t = partial[0]
         raise UsageError(
-            f"The term {day_range(t.first_day, t.last_day)} reaches outside "
-            f"{escape(span.label)}. Clear it whole: `/gmg term clear {t.first_day}..{t.last_day}`."
+            say(
+                "change.reaches_outside",
+                days=Days(t.first_day, t.last_day),
+                period=span.label,
+                command=_clear_command(t),
+            )
         )
     if not terms:
-        raise UsageError(f"No term to clear in {escape(span.label)}. See `/gmg history` and `/gmg schedule`.")
+        raise UsageError(say("change.nothing_to_clear", period=span.label))
     before = [_term_record(t) for t in terms]
     queries.delete_terms(session=ctx.session, terms=terms)
     event = ctx.audit(before, None)
-    lines = [f"• {day_range(t.first_day, t.last_day)}: {escape(' + '.join(t.chairs))}" for t in terms]
     was = Lines(
         tuple(
             say("notice.cleared_term", days=Days(t.first_day, t.last_day), chairs=Names(tuple(t.chairs)))
@@ -191,7 +209,12 @@ def _term_clear(ctx: Context, span: Span) -> Response:
         )
     )
     _announce_change(ctx, span, say("notice.change_cleared", terms=was), event)
-    return done(ctx, f"Cleared {len(terms)} term{'s' if len(terms) != 1 else ''}", *lines)
+    # The same line as the notice's, with the chairs as a command names them.
+    lines = [
+        say("notice.cleared_term", days=Days(t.first_day, t.last_day), chairs=_as_typed(t.chairs))
+        for t in terms
+    ]
+    return done(ctx, say("change.cleared", terms=say("change.terms", count=len(terms))), *lines)
 
 
 # Themes
@@ -206,11 +229,8 @@ def theme_set(ctx: Context, args: Args) -> Response:
         index = 2
         terms = _overlapping(ctx, span)
         if len(terms) != 1:
-            found = "no term" if not terms else f"{len(terms)} terms"
-            raise UsageError(
-                f"{escape(span.label)} covers {found}; name one term, e.g. its days "
-                "`FIRST..LAST` as shown by `/gmg history` or `/gmg schedule`."
-            )
+            found = say("change.terms", count=len(terms)) if terms else say("change.no_term")
+            raise UsageError(say("change.which_term", period=span.label, found=found))
         target = terms[0]
     else:
         target = _current_or_next_term(ctx)
@@ -218,10 +238,10 @@ def theme_set(ctx: Context, args: Args) -> Response:
     # The first `|` outside Slack's `<link|label>` forms ends the title.
     bar = _BAR.search(rest)
     title_text, description_text = (rest[: bar.start()], rest[bar.end() :]) if bar else (rest, "")
-    title = _free_text(title_text, "theme title", MAX_TITLE)
-    description = _free_text(description_text, "description", MAX_DESCRIPTION)
+    title = _free_text(title_text, "change.theme_too_long", MAX_TITLE)
+    description = _free_text(description_text, "change.description_too_long", MAX_DESCRIPTION)
     if not title:
-        raise UsageError("Give a theme title: `/gmg theme set [PERIOD] TITLE | DESCRIPTION`.")
+        raise UsageError(say("change.title_needed"))
     before = _term_record(target)
     target.theme = title
     target.description = description
@@ -230,22 +250,20 @@ def theme_set(ctx: Context, args: Args) -> Response:
     notices.record_theme_post(
         session=ctx.session, group=ctx.group, term=target, user_id=ctx.user_id, event_id=event, now=ctx.now
     )
-    slot = Slot.of(target)
-    return done(
-        ctx,
-        "Theme saved",
-        f"{ctx.chairs(slot)}, {day_range(target.first_day, target.last_day)}: *{escape(title)}*",
-        f">{escape(description)}" if description else "",
+    saved = say(
+        "change.theme_set",
+        chairs=Names(tuple(target.chairs)),
+        days=Days(target.first_day, target.last_day),
+        theme=title,
     )
+    sections = [saved, say("notice.quote", text=description)] if description else [saved]
+    return done(ctx, say("change.theme_saved"), *sections)
 
 
 def _current_or_next_term(ctx: Context) -> Term:
     term = queries.current_or_next_term(session=ctx.session, group_id=ctx.group_id, day=ctx.today)
     if term is None:
-        raise UsageError(
-            "No current or coming term is decided, so there is no term to give a theme. "
-            "Decide one first: `/gmg term set PERIOD CHAIR`."
-        )
+        raise UsageError(say("change.no_term_to_theme"))
     return term
 
 
@@ -254,7 +272,7 @@ def _current_or_next_term(ctx: Context) -> Term:
 
 def rotation_clear(ctx: Context, args: Args) -> Response:
     if len(args.tokens) > 1:
-        raise UsageError("`/gmg rotation clear` takes nothing after it.")
+        raise UsageError(say("change.rotation_clear_alone"))
     return _rotation(ctx, [])
 
 
@@ -265,16 +283,14 @@ def rotation_set(ctx: Context, args: Args) -> Response:
     else:
         names = [n.strip() for n in _rest(text, tokens, 1).split(",") if n.strip()]
         if not names:
-            raise UsageError(
-                "List the members in order: `/gmg rotation set ILO, IOM, UNDP` (or `/gmg rotation clear`)."
-            )
+            raise UsageError(say("change.rotation_needed"))
         members = [ctx.member(n) for n in names]
         codes = [m.code for m in members]
         if len(set(codes)) != len(codes):
-            raise UsageError("A member appears twice in the rotation; name each once.")
+            raise UsageError(say("change.rotation_twice"))
         former = [m.code for m in members if not m.active]
         if former:
-            raise UsageError(f"*{escape(former[0])}* is a former member and cannot be in the rotation.")
+            raise UsageError(say("change.rotation_former", code=former[0]))
     return _rotation(ctx, codes)
 
 
@@ -282,35 +298,31 @@ def _rotation(ctx: Context, codes: list[str]) -> Response:
     before = queries.get_rotation(session=ctx.session, group_id=ctx.group_id)
     queries.set_rotation(session=ctx.session, group_id=ctx.group_id, codes=codes)
     ctx.audit(before, codes)
-    order = ", ".join(escape(c) for c in codes) or "none (nothing will be projected)"
-    return done(ctx, "Rotation saved", f"Order: {order}.")
-
-
-MEMBER_USAGE = (
-    'Use `/gmg member add CODE Full name` (quote a code with spaces: `"UN Women"`) or '
-    "`/gmg member remove CODE`."
-)
+    # The order as a command gives it: `ILO, IOM, UNDP`.
+    order = say("change.rotation", codes=", ".join(codes)) if codes else say("change.rotation_empty")
+    return done(ctx, say("change.rotation_saved"), order)
 
 
 def member_add(ctx: Context, args: Args) -> Response:
     if len(args.tokens) < 3:
-        raise UsageError(MEMBER_USAGE)
-    return _member_add(ctx, args.tokens[1].value, _free_text(_rest(args.text, args.tokens, 2), "name", 200))
+        raise UsageError(say("change.member_usage"))
+    name = _free_text(_rest(args.text, args.tokens, 2), "change.name_too_long", 200)
+    return _member_add(ctx, args.tokens[1].value, name)
 
 
 def member_remove(ctx: Context, args: Args) -> Response:
     if len(args.tokens) < 2:
-        raise UsageError(MEMBER_USAGE)
+        raise UsageError(say("change.member_usage"))
     return _member_remove(ctx, ctx.member(_rest(args.text, args.tokens, 1)))
 
 
 def _member_add(ctx: Context, code: str, name: str) -> Response:
-    code = _free_text(canonical_code(code), "code", 50)
+    code = _free_text(canonical_code(code), "change.code_too_long", 50)
     if not member_key(code):
-        raise UsageError("A member code needs letters or digits, e.g. `WHO`.")
+        raise UsageError(say("change.code_needs_letters"))
     existing = resolve_member(ctx.members, code)
     if existing is not None and existing.active:
-        raise UsageError(f"*{escape(existing.code)}* is already a member ({escape(existing.name)}).")
+        raise UsageError(say("change.already_member", code=existing.code, name=existing.name))
     before = None
     if existing is None:
         member = Member(group_id=ctx.group_id, code=code, name=name, joined=ctx.today.year)
@@ -320,12 +332,12 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
         member.name, member.active = name, True
     queries.save(session=ctx.session, record=member)
     ctx.audit(before, {"code": member.code, "name": member.name, "active": True})
-    return done(ctx, "Member added", f"*{escape(member.code)}*: {escape(member.name)}.")
+    return done(ctx, say("change.member_added"), say("change.member", code=member.code, name=member.name))
 
 
 def _member_remove(ctx: Context, member: Member) -> Response:
     if not member.active:
-        raise UsageError(f"*{escape(member.code)}* is already a former member.")
+        raise UsageError(say("change.already_former", code=member.code))
     rotation = queries.get_rotation(session=ctx.session, group_id=ctx.group_id)
     member.active = False
     queries.save(session=ctx.session, record=member)
@@ -336,12 +348,8 @@ def _member_remove(ctx: Context, member: Member) -> Response:
             codes=[c for c in rotation if c != member.code],
         )
     ctx.audit({"code": member.code, "active": True}, {"code": member.code, "active": False})
-    note = " and left the rotation" if member.code in rotation else ""
-    return done(
-        ctx,
-        "Member removed",
-        f"*{escape(member.code)}* is now a former member{note}; its past terms stay.",
-    )
+    removed = "change.now_former_rotation" if member.code in rotation else "change.now_former"
+    return done(ctx, say("change.member_removed"), say(removed, code=member.code))
 
 
 def focal(ctx: Context, args: Args) -> Response:
@@ -349,7 +357,7 @@ def focal(ctx: Context, args: Args) -> Response:
     clear = bool(tokens) and tokens[-1].value.lower() == "clear"
     end = len(tokens) - 1 if clear else len(tokens)
     if end == 0:
-        raise UsageError("Use `/gmg focal CODE @user @user` or `/gmg focal CODE clear`.")
+        raise UsageError(say("change.focal_usage"))
     # The member is the longest run of leading words naming one (codes like UNICEF look like
     # user ids); failing that, the words before the first user, for a "did you mean".
     code_end = next(
@@ -363,16 +371,16 @@ def focal(ctx: Context, args: Args) -> Response:
     member = ctx.member(_words(tokens[:code_end]))
     users = [user_id_of(t.value) for t in tokens[code_end:end]]
     if clear and users:
-        raise UsageError("Either list focal points or say `clear`, not both.")
+        raise UsageError(say("change.focal_or_clear"))
     if not clear and not users:
-        raise UsageError(f"Mention the focal points: `/gmg focal {escape(member.code)} @user`.")
+        raise UsageError(say("change.focal_needed", code=member.code))
     if None in users:
         bad = next(t.value for t in tokens[code_end:end] if not user_id_of(t.value))
-        raise UsageError(f"`{escape(bad)}` is not a Slack user; mention people with @.")
+        raise UsageError(say("change.not_a_user", word=bad))
     chosen = list(dict.fromkeys(u for u in users if u))
     before = list(member.focal_points)
     member.focal_points = chosen
     queries.save(session=ctx.session, record=member)
     ctx.audit({"code": member.code, "focal_points": before}, {"code": member.code, "focal_points": chosen})
-    who = " ".join(f"<@{u}>" for u in chosen) or "none"
-    return done(ctx, "Focal points saved", f"*{escape(member.code)}*: {who}.")
+    who = Users(tuple(chosen)) if chosen else say("change.no_focal")
+    return done(ctx, say("change.focal_saved"), say("change.focal", code=member.code, users=who))

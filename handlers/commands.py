@@ -124,7 +124,7 @@ def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
         return registry.help_response(ctx)
     found = registry.find(tokens[0].value)
     if found is None:
-        raise registry.unknown_command(tokens[0].value)
+        raise registry.unknown_command(tokens, [g.short_name for g in ctx.groups])
     rest = tokens[1:]
     form = registry.choose(found, rest)
     share = form.is_question and bool(rest) and rest[-1].value.lower() == "share"

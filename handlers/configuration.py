@@ -1,15 +1,16 @@
 """Changes to how the group works, for admins: subscriptions, reminder lead times, admins, settings,
 and the audit log. Each is checked whole, written in one transaction and audited."""
 
+import re
+from collections.abc import Callable
 from typing import Any
 
-from handlers.changes import done
 from handlers.context import Args, ChannelStatus, Context
-from handlers.response import Response, UsageError
+from handlers.response import Part, Response, UsageError
 from handlers.text import Token, channel_id_of, user_id_of
-from messages.render import escape
+from messages import Channel, Commas, Text, User, say
 from storage import queries
-from storage.durations import LEAD_FORMS, DurationError, format_duration, parse_duration
+from storage.durations import MAX_LEAD_SECONDS, UNITS, DurationError, format_duration, parse_duration
 from storage.models import Group
 from storage.schedule import zone
 from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
@@ -23,6 +24,11 @@ def unsubscribe(ctx: Context, args: Args) -> Response:
     return _subscription(ctx, args.tokens, subscribe=False)
 
 
+def _kinds(kinds: list[str]) -> Any:
+    """What a channel follows, as a message parameter."""
+    return Commas(tuple(say(f"home.kind_{k}") for k in kinds)) if kinds else say("subscriptions.nothing")
+
+
 def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response:
     verb = "subscribe" if subscribe else "unsubscribe"
     channel = ctx.channel_id
@@ -34,12 +40,9 @@ def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Respons
         elif word in SUBSCRIPTION_KINDS:
             kinds = [word]
         elif word != "all":
-            raise UsageError(
-                f"`{escape(token.value)}` is neither a channel nor a kind. Use "
-                f"`/gmg {verb} [#channel] [reminders|themes|all]`; pick the channel with #."
-            )
+            raise UsageError(say("subscriptions.bad_word", word=token.value, verb=verb))
     if channel is None:
-        raise UsageError(f"Name the channel: `/gmg {verb} #channel [reminders|themes|all]`.")
+        raise UsageError(say("subscriptions.no_channel", verb=verb))
     status = ctx.postable(channel) if subscribe else ChannelStatus.POSTABLE
     current = {
         s.kind
@@ -48,25 +51,24 @@ def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Respons
     }
     after = sorted(current | set(kinds)) if subscribe else sorted(current - set(kinds))
     if after == sorted(current):
-        state = ", ".join(after) or "nothing"
-        raise UsageError(f"Nothing to change: <#{channel}> follows {state}.")
+        raise UsageError(say("subscriptions.unchanged", channel=Channel(channel), kinds=_kinds(after)))
     queries.set_channel_kinds(
         session=ctx.session, group_id=ctx.group_id, team_id=ctx.team_id, channel_id=channel, kinds=after
     )
     ctx.audit({"channel": channel, "kinds": sorted(current)}, {"channel": channel, "kinds": after})
-    return done(
-        ctx,
-        "Subscriptions saved",
-        f"<#{channel}> now follows: {', '.join(after) or 'nothing'}.",
+    return Response(
+        title=say("subscriptions.saved"),
+        sections=[say("subscriptions.now", channel=Channel(channel), kinds=_kinds(after))],
         footer=_access_note(channel, status),
+        changed=True,
     )
 
 
-def _access_note(channel: str, status: ChannelStatus) -> str:
+def _access_note(channel: str, status: ChannelStatus) -> Part:
     if status == ChannelStatus.JOINED:
-        return f"I joined <#{channel}> to post there."
+        return say("channel.joined", channel=Channel(channel))
     if status == ChannelStatus.UNKNOWN:
-        return f"Slack did not answer whether I can post in <#{channel}>; if it is private, invite me."
+        return say("channel.unknown", channel=Channel(channel))
     return ""
 
 
@@ -74,13 +76,23 @@ def _current_leads(ctx: Context) -> list[str]:
     return [format_duration(s) for s in queries.get_lead_seconds(session=ctx.session, group_id=ctx.group_id)]
 
 
+def _leads(leads: list[str], none: str) -> Text:
+    # Lead times are shown as they are typed (`30d 1d12h`); `none` says there are none.
+    return say("reminders.leads", leads=" ".join(leads)) if leads else say(none)
+
+
 def reminders_show(ctx: Context, args: Args) -> Response:
-    shown = " ".join(_current_leads(ctx)) or "none"
     return Response(
-        title="Handover reminders",
-        sections=[f"Reminders go out {shown} before each handover."],
-        footer="Admins change them with `/gmg reminders 30d 7d 1d`.",
+        title=say("reminders.title"),
+        sections=[_leads(_current_leads(ctx), "reminders.none")],
+        footer=say("reminders.footer"),
     )
+
+
+def _lead_refusal(exc: DurationError) -> UsageError:
+    forms = say("reminders.forms", days=MAX_LEAD_SECONDS // UNITS["d"])
+    refusal = "reminders.out_of_range" if exc.out_of_range else "reminders.not_a_lead"
+    return UsageError(say(refusal, text=exc.text, forms=forms))
 
 
 def reminders_set(ctx: Context, args: Args) -> Response:
@@ -92,17 +104,13 @@ def reminders_set(ctx: Context, args: Args) -> Response:
         try:
             seconds = sorted({parse_duration(t.value) for t in tokens}, reverse=True)
         except DurationError as exc:
-            raise UsageError(f"`{escape(exc.text)}` {exc.problem}; use {LEAD_FORMS}.") from exc
+            raise _lead_refusal(exc) from exc
         if len(seconds) > 10:
-            raise UsageError("Ten lead times at most.")
+            raise UsageError(say("reminders.too_many"))
     queries.set_lead_seconds(session=ctx.session, group_id=ctx.group_id, seconds=seconds)
     after = [format_duration(s) for s in seconds]
     ctx.audit(current, after)
-    return done(
-        ctx,
-        "Reminders saved",
-        f"Reminders go out {' '.join(after) or 'never'} before each handover.",
-    )
+    return Response(title=say("reminders.saved"), sections=[_leads(after, "reminders.never")], changed=True)
 
 
 def admin_add(ctx: Context, args: Args) -> Response:
@@ -117,31 +125,29 @@ def _admin_change(ctx: Context, tokens: list[Token]) -> Response:
     action = tokens[0].value.lower()
     users = [user_id_of(t.value) for t in tokens[1:]]
     if not users or None in users:
-        raise UsageError("Use `/gmg admin add @user` or `/gmg admin remove @user`.")
-    listed = set(queries.list_admins(session=ctx.session, group_id=ctx.group_id))
+        raise UsageError(say("admins.usage"))
+    listed_ids = set(queries.list_admins(session=ctx.session, group_id=ctx.group_id))
     wanted = {u for u in users if u}
     if action == "add":
-        new = wanted - listed
+        new = wanted - listed_ids
         if not new:
-            raise UsageError("Nothing to change: they are already admins.")
-        after = sorted(listed | new)
+            raise UsageError(say("admins.already"))
+        after = sorted(listed_ids | new)
     else:
-        gone = wanted & listed
+        gone = wanted & listed_ids
         if not gone:
-            raise UsageError("Nothing to change: none of them was added as an admin.")
-        after = sorted(listed - gone)
+            raise UsageError(say("admins.not_listed"))
+        after = sorted(listed_ids - gone)
     queries.set_admins(session=ctx.session, group_id=ctx.group_id, user_ids=after)
-    ctx.audit(sorted(listed), after)
-    return done(
-        ctx,
-        "Admins saved",
-        "Added admins: " + (", ".join(f"<@{u}>" for u in after) or "none") + ".",
-    )
+    ctx.audit(sorted(listed_ids), after)
+    shown = Commas(tuple(User(u) for u in after)) if after else say("admins.none")
+    return Response(title=say("admins.saved"), sections=[say("admins.now", users=shown)], changed=True)
 
 
-SETTINGS_FORMS = (
-    "`timezone Europe/Zurich`, `handover 09:00`, `term-months 12` or `topic #channel` (`topic off`)"
-)
+SETTINGS_FORMS = say("settings.forms")
+MOST_MONTHS = 24
+# A clock time as written, whether or not it is a time of day (25:00 is written right, but is none).
+_CLOCK = re.compile(r"\d{2}:\d{2}")
 
 
 def _settings_record(group: Group) -> dict[str, Any]:
@@ -158,75 +164,89 @@ def _topic_channel(ctx: Context, value: str) -> str | None:
         return None
     channel = channel_id_of(value)
     if channel is None:
-        raise UsageError(
-            "Name the channel whose topic follows the chair: `/gmg settings topic #channel`, "
-            "or `/gmg settings topic off`."
-        )
+        raise UsageError(say("settings.topic_usage"))
     # Setting a topic needs the bot in the channel: find out now, not at the next handover.
     ctx.postable(channel)
     return channel
 
 
+def _clock(group: Group) -> dict[str, Any]:
+    return {"timezone": group.timezone, "handover": group.handover_time, "count": group.term_months}
+
+
 def settings_show(ctx: Context, args: Args) -> Response:
     group = ctx.group
+    if group.topic_channel:
+        topic = say("settings.topic", channel=Channel(group.topic_channel))
+    else:
+        topic = say("settings.topic_off")
     return Response(
-        title=f"{ctx.short_name} settings",
+        title=say("settings.title", group=ctx.short_name),
         sections=[
-            f"Name: {escape(group.name)} ({escape(group.short_name)})",
-            f"Timezone: {group.timezone} · handover at {group.handover_time} · "
-            f"terms of {group.term_months} months",
-            "Channel topic: "
-            + (
-                f"<#{group.topic_channel}> shows the chair and theme from each handover"
-                if group.topic_channel
-                else "off"
-            ),
+            say("settings.name", name=group.name, short=group.short_name),
+            say("settings.clock", **_clock(group)),
+            topic,
         ],
-        footer=f"Admins change them with `/gmg settings` and {SETTINGS_FORMS}.",
+        footer=say("settings.footer", forms=SETTINGS_FORMS),
     )
+
+
+def _checked(check: Callable[[str], str], value: str, refusal: Text) -> str:
+    """`value` as `check` accepts it, or `refusal`."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise UsageError(refusal) from exc
+
+
+def _months(value: str) -> str:
+    if not value.isdigit() or not 1 <= int(value) <= MOST_MONTHS:
+        raise ValueError(value)
+    return value
+
+
+def _change(ctx: Context, key: str, value: str) -> None:
+    group = ctx.group
+    if key == "timezone":
+        group.timezone = _checked(check_timezone, value, say("settings.bad_timezone", value=value))
+    elif key == "handover":
+        refusal = "settings.not_a_time_of_day" if _CLOCK.fullmatch(value) else "settings.not_a_time"
+        group.handover_time = _checked(check_clock, value, say(refusal, value=value))
+    elif key == "term-months":
+        refused = say("settings.bad_months", value=value, most=MOST_MONTHS)
+        group.term_months = int(_checked(_months, value, refused))
+    elif key == "topic":
+        group.topic_channel = _topic_channel(ctx, value)
+    else:
+        raise UsageError(say("settings.unknown", key=key, forms=SETTINGS_FORMS))
 
 
 def settings_change(ctx: Context, args: Args) -> Response:
     group, tokens = ctx.group, args.tokens
     if len(tokens) != 2:
-        raise UsageError(f"Change one setting at a time: {SETTINGS_FORMS}.")
-    key, value = tokens[0].value.lower(), tokens[1].value
+        raise UsageError(say("settings.one_at_a_time", forms=SETTINGS_FORMS))
     before = _settings_record(group)
-    try:
-        if key == "timezone":
-            group.timezone = check_timezone(value)
-        elif key == "handover":
-            group.handover_time = check_clock(value)
-        elif key == "term-months":
-            if not value.isdigit() or not 1 <= int(value) <= 24:
-                raise ValueError(f"{value!r} is not a number of months from 1 to 24")
-            group.term_months = int(value)
-        elif key == "topic":
-            group.topic_channel = _topic_channel(ctx, value)
-        else:
-            raise UsageError(f"`{escape(key)}` is not a setting. Use {SETTINGS_FORMS}.")
-    except ValueError as exc:
-        message = escape(str(exc))
-        raise UsageError(f"{message[:1].upper()}{message[1:]}.") from exc
+    _change(ctx, tokens[0].value.lower(), tokens[1].value)
     queries.save(session=ctx.session, record=group)
     ctx.audit(before, _settings_record(group))
-    return done(
-        ctx,
-        "Settings saved",
-        f"Timezone {group.timezone}, handover at {group.handover_time}, terms of {group.term_months} months.",
+    return Response(
+        title=say("settings.saved"), sections=[say("settings.saved_body", **_clock(group))], changed=True
     )
 
 
 def log(ctx: Context, args: Args) -> Response:
     words = args.words
     if len(words) > 1 or (words and not (words[0].isdigit() and 1 <= int(words[0]) <= 50)):
-        raise UsageError("Use `/gmg log [N]` with N from 1 to 50.")
+        raise UsageError(say("log.usage"))
     count = int(words[0]) if words else 10
     entries = queries.list_audit_entries(session=ctx.session, group_id=ctx.group_id, limit=count)
-    lines = [
-        f"• {e.at.astimezone(zone(ctx.group)):%Y-%m-%d %H:%M} "
-        f"{'<@' + e.user_id + '>' if user_id_of(e.user_id) else escape(e.user_id)}: "
-        f"`{escape(e.action[:200])}`"
+    lines: list[Part] = [
+        say(
+            "log.line",
+            at=e.at.astimezone(zone(ctx.group)).strftime("%Y-%m-%d %H:%M"),
+            who=User(e.user_id) if user_id_of(e.user_id) else e.user_id,
+            action=e.action[:200],
+        )
         for e in entries
     ]
-    return Response(title="Audit log", sections=lines or ["No changes recorded."])
+    return Response(title=say("log.title"), sections=lines or [say("log.none")])

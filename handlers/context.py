@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from handlers.response import UsageError
 from handlers.text import Token
-from messages.render import escape, join_names
+from messages import Channel, Names, Text, say
 from storage import queries
 from storage.matching import closest, resolve_member
 from storage.models import Group, Member
@@ -34,6 +34,14 @@ class ChannelAccess(Protocol):
     """Asks Slack whether the bot can post in a channel (joining a public one if need be)."""
 
     def check(self, channel_id: str) -> ChannelStatus: ...
+
+
+# Why a command cannot post in a channel, by what Slack says of it.
+_REFUSED_CHANNELS = {
+    ChannelStatus.NOT_FOUND: "channel.not_found",
+    ChannelStatus.ARCHIVED: "channel.archived",
+    ChannelStatus.CANNOT_JOIN: "channel.cannot_join",
+}
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ class Context:
 
     @property
     def short_name(self) -> str:
-        return escape(self.group.short_name or self.group.name)
+        """The group as answers name it (user text: a message escapes it)."""
+        return self.group.short_name or self.group.name
 
     def member(self, text: str) -> Member:
         """The member named by `text`, or a refusal that says who might have been meant."""
@@ -114,17 +123,19 @@ class Context:
             return member
         names = [m.code for m in self.members] + [a for m in self.members for a in m.aliases]
         guess = closest(text, names)
-        hint = f" Did you mean `{escape(guess)}`?" if guess else ""
-        raise UsageError(f"`{escape(text)}` is not a member.{hint} See the members with `/gmg members`.")
+        if guess:
+            raise UsageError(say("member.unknown_guess", name=text, guess=guess))
+        raise UsageError(say("member.unknown", name=text))
 
     def name_of(self, code: str) -> str:
         member = resolve_member(self.members, code)
-        return escape(member.name) if member is not None else ""
+        return member.name if member is not None else ""
 
-    def chairs(self, slot: Slot, full: bool = False) -> str:
+    def chairs(self, slot: Slot, full: bool = False) -> Names | Text:
+        """A term's chairs as a message parameter; `full`: a sole chair with its full name."""
         if full and len(slot.chairs) == 1 and self.name_of(slot.chairs[0]):
-            return f"*{escape(slot.chairs[0])}* ({self.name_of(slot.chairs[0])})"
-        return join_names([f"*{escape(c)}*" for c in slot.chairs])
+            return say("chair.named", code=slot.chairs[0], name=self.name_of(slot.chairs[0]))
+        return Names(slot.chairs)
 
     def days_until(self, day: date) -> int:
         """Calendar days from now to `day` where the group is (a countdown to a handover on `day`)."""
@@ -138,18 +149,9 @@ class Context:
         if self.channels is None or not channel_id.startswith(("C", "G")):
             return ChannelStatus.POSTABLE
         status = self.channels.check(channel_id)
-        if status == ChannelStatus.NOT_FOUND:
-            raise UsageError(
-                f"I cannot see <#{channel_id}>. If it is a private channel, invite me first "
-                "(`/invite @gmg` in that channel), then send this command again."
-            )
-        if status == ChannelStatus.ARCHIVED:
-            raise UsageError(f"<#{channel_id}> is archived: nothing can be posted there.")
-        if status == ChannelStatus.CANNOT_JOIN:
-            raise UsageError(
-                f"I could not join <#{channel_id}>. Invite me first (`/invite @gmg` in that channel), "
-                "then send this command again."
-            )
+        refusal = _REFUSED_CHANNELS.get(status)
+        if refusal is not None:
+            raise UsageError(say(refusal, channel=Channel(channel_id)))
         return status
 
     def audit(self, before: Any, after: Any) -> int:

@@ -125,7 +125,7 @@ def _period(values: dict[str, Any]) -> str:
     period = _value(values, "period")
     try:
         if not period or len(period.split()) != 1:
-            raise UsageError(f"Give one period: {PERIOD_FORMS}.")
+            raise UsageError(say("period.give_one", forms=PERIOD_FORMS))
         parse_period(period)
     except UsageError as exc:
         raise FormError("period", shown(exc.message, "plain")) from exc

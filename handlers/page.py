@@ -1,7 +1,8 @@
 """The public schedule page at `/` (when GMG_PUBLIC_PAGE=on): HTML rendered here, one small
 stylesheet, no script. It shows only what the group has made public: its terms, their chairs and
-themes. Never focal points, channels, admins or the audit log. Everything written into the page
-goes through html.escape.
+themes. Never focal points, channels, admins or the audit log. Its words are the catalog's
+(messages/catalog/page.py) rendered as HTML, which escapes what people wrote; anything else written
+into the page goes through html.escape.
 
 Its database reads: the terms and the rotation (Schedule.timeline); the caller reads the group.
 """
@@ -14,7 +15,9 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
-from messages.render import countdown, day, instant, join_names
+from handlers.calendar import theme_line
+from messages import At, Countdown, Days, Text, Words, say
+from messages.render import render
 from storage.models import Group
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
 
@@ -65,57 +68,63 @@ CSP = (
 )
 
 
-def _chairs(slot: Slot) -> str:
-    return escape(join_names(list(slot.chairs)))
+def _html(text: Text) -> str:
+    return render(text, "html")
 
 
-def _date(d: date, text: str) -> str:
-    return f'<time datetime="{d.isoformat()}">{escape(text)}</time>'
+def _plain(text: Text) -> str:
+    """A message where HTML holds text only (the title, an attribute): plain, then escaped."""
+    return escape(render(text, "plain"))
+
+
+def _chairs(slot: Slot) -> Text:
+    return say("page.chairs", chairs=Words(tuple(say("code", code=c) for c in slot.chairs)))
 
 
 def _days(first: date, last: date) -> str:
-    """The term's days as `day_range` writes them, each end a machine-readable <time>."""
-    start = f"{first.day} {first:%b}" if first.year == last.year else day(first)
-    return f"{_date(first, start)} to {_date(last, day(last))}"
+    """The term's days, each end a machine-readable <time>."""
+    return _html(say("page.days", days=Days(first, last)))
+
+
+def _tag(kind: str, text: Text) -> str:
+    return f'<span class="tag {kind}">{_html(text)}</span>'
 
 
 def _item(slot: Slot, today: date) -> str:
     # Decided or projected, and "now", are said in words: colour only adds to them.
     status = "projected" if slot.projected else "decided"
-    tags = f'<span class="tag {status}">{status}</span>'
+    tags = _tag(status, say(f"page.{status}"))
     opening = "<li>"
     if slot.covers(today):
-        tags += '<span class="tag now">now</span>'
+        tags += _tag("now", say("page.now"))
         opening = '<li class="current" aria-current="true">'
     theme = f'<p class="what">{escape(slot.theme)}</p>' if slot.theme else ""
     return (
         f'{opening}<p class="when">{_days(slot.first_day, slot.last_day)}</p>'
-        f'<p class="who">{_chairs(slot)} {tags}</p>{theme}</li>'
+        f'<p class="who">{_html(_chairs(slot))} {tags}</p>{theme}</li>'
     )
 
 
-def _list(slots: list[Slot], today: date, empty: str) -> str:
+def _list(slots: list[Slot], today: date, empty: Text) -> str:
     if not slots:
-        return f"<p>{escape(empty)}</p>"
+        return f"<p>{_html(empty)}</p>"
     # role="list": some screen readers drop list semantics when the markers are styled away.
     return '<ol class="terms" role="list">' + "".join(_item(s, today) for s in slots) + "</ol>"
 
 
 def _now_section(current: Slot | None) -> str:
     if current is None:
-        return "<p>No chair is recorded for today.</p>"
+        return f"<p>{_html(say('page.no_chair'))}</p>"
+    when = _days(current.first_day, current.last_day)
+    if current.projected:
+        when = _html(say("page.when_projected", days=Days(current.first_day, current.last_day)))
     parts = [
-        f'<p class="chair">{_chairs(current)}</p>',
-        f'<p class="when">{_days(current.first_day, current.last_day)}'
-        + (" · projected from the rotation, not decided yet" if current.projected else "")
-        + "</p>",
+        f'<p class="chair">{_html(_chairs(current))}</p>',
+        f'<p class="when">{when}</p>',
+        f'<p class="theme">{_html(theme_line(current))}</p>',
     ]
-    if current.theme:
-        parts.append(f'<p class="theme">Theme: <strong>{escape(current.theme)}</strong></p>')
-        if current.description:
-            parts.append(f'<p class="theme">{escape(current.description)}</p>')
-    else:
-        parts.append('<p class="theme">Theme: not set yet.</p>')
+    if current.theme and current.description:
+        parts.append(f'<p class="theme">{escape(current.description)}</p>')
     return "\n".join(parts)
 
 
@@ -123,21 +132,17 @@ def _next_section(group: Group, now: datetime, current: Slot | None, coming: Slo
     z = zone(group)
     if coming is None:
         if current is None:
-            return "<p>No next chair is known yet.</p>"
-        return (
-            f"<p>The current term ends on {_date(current.last_day, day(current.last_day))}; "
-            "no next chair is decided yet.</p>"
-        )
+            return f"<p>{_html(say('page.no_next'))}</p>"
+        return f"<p>{_html(say('page.ends', day=current.last_day))}</p>"
     at = handover_instant(group, coming.first_day)
     days = (coming.first_day - now.astimezone(z).date()).days
-    verb = "take" if len(coming.chairs) > 1 else "takes"
-    projected = " (projected from the rotation)" if coming.projected else ""
-    return (
-        f'<p class="countdown">{escape(countdown(days).capitalize())}</p>'
-        f"<p>{_chairs(coming)}{escape(projected)} {verb} over on "
-        f'<time datetime="{at.astimezone(z).isoformat(timespec="minutes")}">{escape(instant(at, z))}</time>'
-        ".</p>"
+    when = _html(say("page.countdown", when=Countdown(days)))
+    who = say("page.projected_chairs", chairs=_chairs(coming)) if coming.projected else _chairs(coming)
+    takes_over = _html(
+        say("page.takes_over", count=len(coming.chairs), chairs=who, at=At(at, group.timezone))
     )
+    # The countdown stands alone, as a sentence would: capitalized.
+    return f'<p class="countdown">{when[:1].upper()}{when[1:]}</p><p>{takes_over}</p>'
 
 
 def page(*, session: Session, group: Group, now: datetime) -> str:
@@ -147,46 +152,44 @@ def page(*, session: Session, group: Group, now: datetime) -> str:
     current = next((s for s in slots if s.covers(today)), None)
     coming = [s for s in slots if s.first_day > today]
     past = [s for s in reversed(slots) if s.last_day < today]
-    name = group.name + (f" ({group.short_name})" if group.short_name else "")
     short = group.short_name or group.name
-    now_heading = "Co-chairs now" if current is not None and len(current.chairs) > 1 else "Chair now"
-    z = zone(group)
+    name = say("page.heading", name=group.name, short=group.short_name) if group.short_name else None
+    now_heading = say("page.chair_now", count=len(current.chairs) if current else 1)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(short)} chair rotation</title>
-<meta name="description" content="{escape(f"Who chairs the {group.name}, when, and on what theme.")}">
+<title>{_plain(say("page.title", group=short))}</title>
+<meta name="description" content="{_plain(say("page.about", group=group.name))}">
 <link rel="icon" href="data:,">
 <style>{STYLE}</style>
 </head>
 <body>
 <header>
-<p class="kicker">Chair rotation</p>
-<h1>{escape(name)}</h1>
+<p class="kicker">{_html(say("page.kicker"))}</p>
+<h1>{_html(name) if name else escape(group.name)}</h1>
 </header>
 <main>
 <section aria-labelledby="now">
-<h2 id="now">{now_heading}</h2>
+<h2 id="now">{_html(now_heading)}</h2>
 {_now_section(current)}
 </section>
 <section aria-labelledby="next">
-<h2 id="next">Next handover</h2>
+<h2 id="next">{_html(say("page.next_handover"))}</h2>
 {_next_section(group, now, current, coming[0] if coming else None)}
 </section>
 <section aria-labelledby="terms">
-<h2 id="terms">Current and coming terms</h2>
-{_list(([current] if current else []) + coming, today, "No term is decided ahead.")}
+<h2 id="terms">{_html(say("page.terms"))}</h2>
+{_list(([current] if current else []) + coming, today, say("page.none_ahead"))}
 </section>
 <section aria-labelledby="past">
-<h2 id="past">Past terms</h2>
-{_list(past, today, "No past term is on record.")}
+<h2 id="past">{_html(say("page.past"))}</h2>
+{_list(past, today, say("page.none_past"))}
 </section>
 </main>
 <footer>
-<p>Times are in {escape(group.timezone)}. Projected terms follow the rotation order until the group
-decides them. As of {escape(instant(now, z))}.</p>
+<p>{_html(say("page.footer", timezone=group.timezone, now=At(now, group.timezone)))}</p>
 </footer>
 </body>
 </html>
@@ -205,14 +208,14 @@ def index(*, groups: list[Group], prefix: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Chair rotations</title>
+<title>{_plain(say("page.rotations"))}</title>
 <link rel="icon" href="data:,">
 <style>{STYLE}</style>
 </head>
 <body>
 <header>
-<p class="kicker">Chair rotations</p>
-<h1>Groups</h1>
+<p class="kicker">{_html(say("page.rotations"))}</p>
+<h1>{_html(say("page.groups"))}</h1>
 </header>
 <main>
 <ol class="terms" role="list">{items}</ol>

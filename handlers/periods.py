@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.response import UsageError
-from messages.render import escape
+from messages import say
 from storage.schedule import add_months
 
-WHEN_FORMS = (
-    "`today`, `next`, `previous`, a day `2011-03-15`, a month `2011-03`, "
-    "a half-year `2011-H1`/`2011-H2` or a year `2011`"
-)
-PERIOD_FORMS = "`2011-H1`, `2011-H2`, `2011`, `2011-03` or two days `2011-01-01..2011-06-30`"
+# What WHEN and PERIOD may be, for messages that say so (as their `forms`).
+WHEN_FORMS = say("period.when_forms")
+PERIOD_FORMS = say("period.period_forms")
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 RELATIVE = {
     "today": "today",
     "now": "today",
@@ -41,14 +40,14 @@ def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise UsageError(f"`{text}` is not a real day: check the month and the day.") from exc
+        raise UsageError(say("period.not_a_day", text=text)) from exc
 
 
 def _span(text: str) -> Span | None:
     word = text.strip().upper()
     # Checked before any date is made: year 0 or a span past 9999 is no date at all.
-    if re.match(r"\d{4}(?:-|$)", word) and not 1900 <= int(word[:4]) <= 2200:
-        raise UsageError(f"`{escape(text)}` is out of range: use years from 1900 to 2200.")
+    if re.match(r"\d{4}(?:-|$)", word) and not FIRST_YEAR <= int(word[:4]) <= LAST_YEAR:
+        raise _out_of_range(text)
     if (d := _day(word)) is not None:
         return Span(d, d, text)
     if m := re.fullmatch(r"(\d{4})", word):
@@ -60,7 +59,7 @@ def _span(text: str) -> Span | None:
     if m := re.fullmatch(r"(\d{4})-(\d{2})", word):
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise UsageError(f"`{text}` has no month {month}: months go from 01 to 12.")
+            raise UsageError(say("period.no_month", text=text, month=month))
         first = date(int(m.group(1)), month, 1)
         return Span(first, add_months(first, 1) - timedelta(days=1), word)
     return None
@@ -68,9 +67,13 @@ def _span(text: str) -> Span | None:
 
 def _year_ok(span: Span, text: str) -> Span:
     # Both ends: the bot counts and projects beyond a term's last day, and exports what imports take.
-    if not (1900 <= span.first.year <= 2200 and 1900 <= span.last.year <= 2200):
-        raise UsageError(f"`{escape(text)}` is out of range: use years from 1900 to 2200.")
+    if not (FIRST_YEAR <= span.first.year <= LAST_YEAR and FIRST_YEAR <= span.last.year <= LAST_YEAR):
+        raise _out_of_range(text)
     return span
+
+
+def _out_of_range(text: str) -> UsageError:
+    return UsageError(say("period.out_of_range", text=text, first=FIRST_YEAR, last=LAST_YEAR))
 
 
 def parse_when(text: str) -> Span | str:
@@ -79,7 +82,7 @@ def parse_when(text: str) -> Span | str:
         return RELATIVE[text.lower()]
     span = _span(text)
     if span is None:
-        raise UsageError(f"`{escape(text)}` is not a time I know. Use {WHEN_FORMS}.")
+        raise UsageError(say("period.unknown_when", text=text, forms=WHEN_FORMS))
     return _year_ok(span, text)
 
 
@@ -88,14 +91,18 @@ def parse_period(text: str) -> Span:
     if dots:
         first, last = _day(first_text.strip()), _day(last_text.strip())
         if first is None or last is None:
-            raise UsageError(f"`{escape(text)}` is not a period. Use {PERIOD_FORMS}.")
+            raise _not_a_period(text)
         if last < first:
-            raise UsageError(f"`{escape(text)}` ends before it begins: put the first day first.")
+            raise UsageError(say("period.backwards", text=text))
         return _year_ok(Span(first, last, text), text)
     span = _span(text)
     if span is None or span.is_day:
-        raise UsageError(f"`{escape(text)}` is not a period. Use {PERIOD_FORMS}.")
+        raise _not_a_period(text)
     return _year_ok(span, text)
+
+
+def _not_a_period(text: str) -> UsageError:
+    return UsageError(say("period.not_a_period", text=text, forms=PERIOD_FORMS))
 
 
 def looks_like_period(text: str) -> bool:

@@ -4,18 +4,18 @@ from datetime import date, timedelta
 
 from handlers import notices
 from handlers.context import Args, Context
-from handlers.periods import Span, parse_when
+from handlers.periods import RELATIVE, Span, parse_when
 from handlers.response import Part, Response, UsageError
-from messages import Lines, Words, say
-from messages.render import countdown, day, day_range, escape, instant
+from messages import At, Code, Commas, Countdown, Days, Lines, Text, User, Users, Words, say
 from storage import access, deliveries, queries
-from storage.schedule import Slot, zone
+from storage.models import Member
+from storage.schedule import Slot
 
 
 def _resolve(ctx: Context, words: list[str]) -> Span | Slot | None:
     """WHEN as a span of days, or the term `next`/`previous` point at (None: there is none)."""
     if len(words) > 1:
-        raise UsageError(f"Give one WHEN, not `{escape(' '.join(words))}`.")
+        raise UsageError(say("chair.one_when", words=" ".join(words)))
     when = parse_when(words[0]) if words else "today"
     if isinstance(when, Span):
         return when
@@ -34,67 +34,81 @@ def next_slot(ctx: Context) -> Slot | None:
     return slots[0] if slots else None
 
 
-def _status(ctx: Context, slot: Slot) -> str:
-    z = zone(ctx.group)
+def _days(slot: Slot) -> Days:
+    return Days(slot.first_day, slot.last_day)
+
+
+def _handover(ctx: Context, slot: Slot) -> At:
+    return At(ctx.starts_at(slot), ctx.zone_name)
+
+
+def _status(ctx: Context, slot: Slot) -> Text:
     if slot.last_day < ctx.today:
-        return f"Ended on {day(slot.last_day)}."
+        return say("chair.ended", day=slot.last_day)
     if slot.first_day > ctx.today:
-        days = ctx.days_until(slot.first_day)
-        return f"Starts {countdown(days)}, on {instant(ctx.starts_at(slot), z)}."
+        return say(
+            "chair.starts", countdown=Countdown(ctx.days_until(slot.first_day)), at=_handover(ctx, slot)
+        )
     left = (slot.last_day - ctx.today).days + 1
-    handover = ctx.starts_at(Slot(slot.last_day + timedelta(days=1), slot.last_day, ()))
-    return f"In office: {left} day{'s' if left != 1 else ''} left; hands over on {instant(handover, z)}."
+    following = Slot(slot.last_day + timedelta(days=1), slot.last_day, ())
+    return say("chair.in_office", count=left, at=_handover(ctx, following))
 
 
-def _theme_lines(slot: Slot) -> list[str]:
+def _theme_lines(slot: Slot) -> Lines:
     if not slot.theme:
-        return ["Theme: not set."]
-    lines = [f"Theme: *{escape(slot.theme)}*"]
+        return Lines((say("chair.theme_not_set"),))
+    lines = [say("notice.theme_line", theme=say("notice.theme", theme=slot.theme))]
     if slot.description:
-        lines.append(f">{escape(slot.description)}")
-    return lines
+        lines.append(say("notice.quote", text=slot.description))
+    return Lines(tuple(lines))
 
 
-def _projected_mark(slot: Slot) -> str:
-    return " _(projected from the rotation)_" if slot.projected else ""
+def _projected(slot: Slot, text: Text) -> Text:
+    return say("chair.projected", text=text) if slot.projected else text
 
 
-def _verb(ctx: Context, slot: Slot) -> str:
-    verb = "co-chair" if len(slot.chairs) > 1 else "chair"
+def _tense(ctx: Context, slot: Slot) -> str:
     if slot.last_day < ctx.today:
-        return verb + "ed"
+        return "chair.term_past"
     if slot.first_day > ctx.today:
-        return "will " + verb
-    return verb if len(slot.chairs) > 1 else verb + "s"
+        return "chair.term_future"
+    return "chair.term_now"
 
 
-def _term_sections(ctx: Context, slot: Slot) -> list[str]:
-    head = (
-        f"{ctx.chairs(slot, full=True)} {_verb(ctx, slot)} the {ctx.short_name}: "
-        f"{day_range(slot.first_day, slot.last_day)}.{_projected_mark(slot)}"
+def _term_sections(ctx: Context, slot: Slot) -> list[Part]:
+    head = say(
+        _tense(ctx, slot),
+        count=len(slot.chairs),
+        chairs=ctx.chairs(slot, full=True),
+        group=ctx.short_name,
+        days=_days(slot),
     )
-    sections = [head, _status(ctx, slot), "\n".join(_theme_lines(slot))]
+    sections: list[Part] = [
+        _projected(slot, head),
+        _status(ctx, slot),
+        say("lines", lines=_theme_lines(slot)),
+    ]
     following = ctx.schedule.slots_after(slot.last_day, 1)
     if following:
         nxt = following[0]
-        sections.append(f"Next: {ctx.chairs(nxt)} from {day(nxt.first_day)}.{_projected_mark(nxt)}")
+        sections.append(_projected(nxt, say("chair.next", chairs=ctx.chairs(nxt), day=nxt.first_day)))
     else:
-        sections.append("Next: not decided yet.")
+        sections.append(say("chair.next_unknown"))
     return sections
 
 
 def _gap(ctx: Context, span: Span) -> Response:
     before = ctx.schedule.slot_before(span.first)
     after = ctx.schedule.slots_after(span.last, 1)
-    sections = [f"No chair is known for {escape(span.label) if not span.is_day else day(span.first)}."]
+    sections: list[Part] = [say("chair.gap", when=span.first if span.is_day else span.label)]
     if before:
-        sections.append(f"Before: {ctx.chairs(before)}, until {day(before.last_day)}.")
+        sections.append(say("chair.gap_before", chairs=ctx.chairs(before), day=before.last_day))
     if after:
-        sections.append(f"After: {ctx.chairs(after[0])}, from {day(after[0].first_day)}.")
+        sections.append(say("chair.gap_after", chairs=ctx.chairs(after[0]), day=after[0].first_day))
     return Response(
-        title=f"{ctx.short_name} chair",
+        title=say("chair.title", group=ctx.short_name),
         sections=sections,
-        footer="Admins can record it with `/gmg term set PERIOD CHAIR`.",
+        footer=say("chair.record_it"),
         shareable=True,
     )
 
@@ -106,35 +120,33 @@ def _slots_for(ctx: Context, span: Span) -> list[Slot]:
     return ctx.schedule.slots_overlapping(span.first, span.last)
 
 
-def _line(ctx: Context, slot: Slot) -> str:
-    theme = f" · {escape(slot.theme)}" if slot.theme else ""
-    now = " ← now" if slot.covers(ctx.today) else ""
-    return (
-        f"• {day_range(slot.first_day, slot.last_day)}: {ctx.chairs(slot)}{theme}{_projected_mark(slot)}{now}"
-    )
+def _line(ctx: Context, slot: Slot) -> Text:
+    days, chairs = _days(slot), ctx.chairs(slot)
+    if slot.theme:
+        line = say("schedule.line_theme", days=days, chairs=chairs, theme=slot.theme)
+    else:
+        line = say("schedule.line", days=days, chairs=chairs)
+    line = _projected(slot, line)
+    return say("schedule.now", line=line) if slot.covers(ctx.today) else line
 
 
 def chair(ctx: Context, args: Args) -> Response:
     words = args.words
     target = _resolve(ctx, words)
+    title = say("chair.title", group=ctx.short_name)
     if target is None:
-        return Response(
-            title=f"{ctx.short_name} chair",
-            sections=[f"There is no {escape(words[0].lower())} term on record."],
-            footer="Admins can add one with `/gmg term set PERIOD CHAIR`.",
-            shareable=True,
-        )
+        # Only `next` or `previous` (in one of their spellings) point at no term.
+        missing = "chair.no_next" if RELATIVE[words[0].lower()] == "next" else "chair.no_previous"
+        return Response(title=title, sections=[say(missing)], footer=say("chair.add_one"), shareable=True)
     if isinstance(target, Slot):
-        return Response(title=f"{ctx.short_name} chair", sections=_term_sections(ctx, target), shareable=True)
+        return Response(title=title, sections=_term_sections(ctx, target), shareable=True)
     slots = _slots_for(ctx, target)
     if not slots:
         return _gap(ctx, target)
     if len(slots) == 1:
-        return Response(
-            title=f"{ctx.short_name} chair", sections=_term_sections(ctx, slots[0]), shareable=True
-        )
+        return Response(title=title, sections=_term_sections(ctx, slots[0]), shareable=True)
     return Response(
-        title=f"{ctx.short_name} chairs in {escape(target.label)}",
+        title=say("chair.title_span", group=ctx.short_name, label=target.label),
         sections=[_line(ctx, s) for s in slots],
         shareable=True,
     )
@@ -144,84 +156,79 @@ def theme(ctx: Context, args: Args) -> Response:
     words = args.words
     target = _resolve(ctx, words)
     slots = [target] if isinstance(target, Slot) else (_slots_for(ctx, target) if target is not None else [])
+    title = say("theme.title", group=ctx.short_name)
     if not slots:
-        label = words[0] if words else "today"
-        return Response(
-            title=f"{ctx.short_name} theme",
-            sections=[f"No term is known for {escape(label)}, so there is no theme."],
-            shareable=True,
-        )
-    sections = []
-    for slot in slots:
-        sections.append(
-            f"{ctx.chairs(slot)}, {day_range(slot.first_day, slot.last_day)}:\n"
-            + "\n".join(_theme_lines(slot))
-        )
-    return Response(
-        title=f"{ctx.short_name} theme",
-        sections=sections,
-        shareable=True,
-        footer="Admins set it with `/gmg theme set [PERIOD] TITLE | DESCRIPTION`.",
-    )
+        none = say("theme.none", when=words[0]) if words else say("theme.none_today")
+        return Response(title=title, sections=[none], shareable=True)
+    sections: list[Part] = [
+        say("theme.term", chairs=ctx.chairs(slot), days=_days(slot), theme=_theme_lines(slot))
+        for slot in slots
+    ]
+    return Response(title=title, sections=sections, shareable=True, footer=say("theme.how_to_set"))
+
+
+def _nothing_after(command: str, words: list[str]) -> None:
+    if words:
+        raise UsageError(say("question.takes_nothing", command=command))
 
 
 def next_chair(ctx: Context, args: Args) -> Response:
-    words = args.words
-    if words:
-        raise UsageError("`next` takes nothing after it. Try `/gmg next`.")
+    _nothing_after("next", args.words)
     slot = next_slot(ctx)
-    title = f"Next {ctx.short_name} chair"
+    title = say("next.title", group=ctx.short_name)
     if slot is None:
         return Response(
-            title=title,
-            sections=["No next chair is known: nothing is decided ahead and no rotation is set."],
-            footer="Admins: `/gmg term set PERIOD CHAIR` or `/gmg rotation set A, B, C`.",
-            shareable=True,
+            title=title, sections=[say("next.none")], footer=say("next.how_to_decide"), shareable=True
         )
-    current = ctx.schedule.slot_on(ctx.today)
-    days = ctx.days_until(slot.first_day)
-    handover = instant(ctx.starts_at(slot), zone(ctx.group))
-    outgoing = f" from {ctx.chairs(current)}" if current else ""
-    sections = [
-        f"{ctx.chairs(slot, full=True)} takes over{outgoing} on {handover} ({countdown(days)}).",
-        f"Term: {day_range(slot.first_day, slot.last_day)}.",
-        "\n".join(_theme_lines(slot)),
+    sections: list[Part] = [
+        _takes_over(ctx, slot),
+        say("next.term", days=_days(slot)),
+        say("lines", lines=_theme_lines(slot)),
     ]
     if slot.projected:
-        footer = (
-            "Projected from the rotation, not decided. Admins decide it with "
-            f"`/gmg term set {slot.first_day}..{slot.last_day} {slot.chairs[0]}`."
-        )
+        command = Code(f"/gmg term set {slot.first_day}..{slot.last_day} {slot.chairs[0]}")
+        footer = say("next.projected", command=command)
     else:
-        footer = "Decided."
+        footer = say("next.decided")
     return Response(title=title, sections=sections, footer=footer, shareable=True)
 
 
-def _count(words: list[str], default: int, most: int, what: str) -> int:
+def _takes_over(ctx: Context, slot: Slot) -> Text:
+    current = ctx.schedule.slot_on(ctx.today)
+    params = {
+        "count": len(slot.chairs),
+        "chairs": ctx.chairs(slot, full=True),
+        "at": _handover(ctx, slot),
+        "countdown": Countdown(ctx.days_until(slot.first_day)),
+    }
+    if current is None:
+        return say("next.takes_over", **params)
+    return say("next.takes_over_from", outgoing=ctx.chairs(current), **params)
+
+
+def _count(words: list[str], default: int, most: int, refusal: str) -> int:
+    """The count `words` give, or `default`; `refusal` says what was wrong."""
     if not words:
         return default
     if len(words) > 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= most:
-        raise UsageError(f"`{escape(' '.join(words))}` is not a count: give {what} from 1 to {most}.")
+        raise UsageError(say(refusal, words=" ".join(words), most=most))
     return int(words[0])
 
 
 def schedule(ctx: Context, args: Args) -> Response:
-    words = args.words
-    count = _count(words, 4, 20, "a number of terms")
+    count = _count(args.words, 4, 20, "count.terms")
     current = ctx.schedule.slot_on(ctx.today)
     after = current.last_day if current else ctx.today
     slots = ([current] if current else []) + ctx.schedule.slots_after(after, count)
+    title = say("schedule.title", group=ctx.short_name)
     if not slots:
         return Response(
-            title=f"{ctx.short_name} schedule",
-            sections=["Nothing is scheduled: no term is decided ahead and no rotation is set."],
-            footer="Admins: `/gmg term set PERIOD CHAIR` or `/gmg rotation set A, B, C`.",
-            shareable=True,
+            title=title, sections=[say("schedule.none")], footer=say("next.how_to_decide"), shareable=True
         )
     return Response(
-        title=f"{ctx.short_name} schedule",
+        title=title,
         sections=[_line(ctx, s) for s in slots],
-        footer="Projected terms follow the rotation until an admin decides them.",
+        footer=say("schedule.footer"),
         shareable=True,
     )
 
@@ -237,35 +244,40 @@ def history(ctx: Context, args: Args) -> Response:
             last=date(year, 12, 31),
         )
         slots = [Slot.of(t) for t in reversed(terms)]
-        title = f"{ctx.short_name} chairs in {year}"
+        title = say("chair.title_span", group=ctx.short_name, label=year)
     else:
-        count = _count(words, 5, 50, "a year like `2011` or a number of terms")
+        count = _count(words, 5, 50, "count.year_or_terms")
         terms = queries.terms_ended_before(
             session=ctx.session, group_id=ctx.group_id, day=ctx.today, limit=count
         )
         slots = [Slot.of(t) for t in terms]
-        title = f"{ctx.short_name} history"
+        title = say("history.title", group=ctx.short_name)
     if not slots:
-        return Response(title=title, sections=["No term on record."], shareable=True)
+        return Response(title=title, sections=[say("history.none")], shareable=True)
     return Response(title=title, sections=[_line(ctx, s) for s in slots], shareable=True)
 
 
+def _member_line(member: Member) -> Text:
+    if member.joined:
+        line = say("members.line_since", code=member.code, name=member.name, year=member.joined)
+    else:
+        line = say("members.line", code=member.code, name=member.name)
+    if member.focal_points:
+        users = Users(tuple(member.focal_points))
+        line = say("members.focal", line=line, users=users)
+    return line
+
+
 def members(ctx: Context, args: Args) -> Response:
-    words = args.words
-    if words:
-        raise UsageError("`members` takes nothing after it. Try `/gmg members`.")
+    _nothing_after("members", args.words)
     active = [m for m in ctx.members if m.active]
-    former = [m for m in ctx.members if not m.active]
-    lines = []
-    for m in active:
-        joined = f", since {m.joined}" if m.joined else ""
-        focal = " · focal: " + " ".join(f"<@{u}>" for u in m.focal_points) if m.focal_points else ""
-        lines.append(f"• *{escape(m.code)}*: {escape(m.name)}{joined}{focal}")
+    former = [m.code for m in ctx.members if not m.active]
+    lines: list[Part] = [_member_line(m) for m in active]
     if former:
-        lines.append("Former: " + ", ".join(escape(m.code) for m in former))
+        lines.append(say("members.former", codes=Commas(tuple(former))))
     return Response(
-        title=f"{ctx.short_name} members ({len(active)})",
-        sections=lines or ["No members yet. Admins add one with `/gmg member add CODE Full name`."],
+        title=say("members.title", group=ctx.short_name, count=len(active)),
+        sections=lines or [say("members.none")],
         shareable=True,
     )
 
@@ -273,43 +285,37 @@ def members(ctx: Context, args: Args) -> Response:
 def rotation(ctx: Context, args: Args) -> Response:
     words = args.words
     if words:
-        raise UsageError(
-            f"`rotation {escape(' '.join(words))}` is not a question. Try `/gmg rotation`, "
-            "or (admins) `/gmg rotation set A, B, C`."
-        )
+        raise UsageError(say("rotation.not_a_question", words=" ".join(words)))
     order = ctx.schedule.rotation
+    title = say("rotation.title", group=ctx.short_name)
     if not order:
         return Response(
-            title=f"{ctx.short_name} rotation",
-            sections=["No rotation order is set, so no term is projected."],
-            footer="Admins set one with `/gmg rotation set A, B, C`.",
-            shareable=True,
+            title=title, sections=[say("rotation.none")], footer=say("rotation.how_to_set"), shareable=True
         )
     nxt = next_slot(ctx)
     upcoming = nxt.chairs[0] if nxt and nxt.projected else None
-    lines = [
-        f"{i}. *{escape(code)}*{' ← next in line' if code == upcoming else ''}"
+    lines = tuple(
+        say("rotation.line_next" if code == upcoming else "rotation.line", position=i, code=code)
         for i, code in enumerate(order, 1)
-    ]
-    return Response(title=f"{ctx.short_name} rotation", sections=["\n".join(lines)], shareable=True)
+    )
+    return Response(title=title, sections=[say("lines", lines=Lines(lines))], shareable=True)
 
 
 def admins(ctx: Context, args: Args) -> Response:
-    words = args.words
-    if words:
-        raise UsageError("Use `/gmg admin add @user` or `/gmg admin remove @user` (admins only).")
-    listed = queries.list_admins(session=ctx.session, group_id=ctx.group_id)
-    names = ", ".join(f"<@{u}>" for u in listed) if listed else "none added"
+    if args.words:
+        raise UsageError(say("admins.question_usage"))
+    listed_ids = queries.list_admins(session=ctx.session, group_id=ctx.group_id)
+    users = Commas(tuple(User(u) for u in listed_ids)) if listed_ids else say("admins.none_added")
     return Response(
-        title=f"{ctx.short_name} admins",
-        sections=[f"Added with `/gmg admin add`: {names}."],
-        footer="Slack workspace admins and owners, and the operator's GMG_ADMINS, are admins too.",
+        title=say("admins.title", group=ctx.short_name),
+        sections=[say("admins.listed", users=users)],
+        footer=say("admins.others"),
     )
 
 
 def deliveries_report(ctx: Context, args: Args) -> Response:
     """For admins: what is pending next, what failed and why, and what was sent lately."""
-    count = _count(args.words, 10, 50, "a number of deliveries")
+    count = _count(args.words, 10, 50, "count.deliveries")
     counts = deliveries.count_by_state(session=ctx.session, group_id=ctx.group_id)
     parts = {
         "deliveries.pending": deliveries.pending_deliveries(

@@ -428,7 +428,15 @@ def lookup(tokens: list[Token]) -> Form | None:
         return None
 
 
-def unknown_command(word: str) -> UsageError:
+def unknown_command(tokens: list[Token], group_names: list[str]) -> UsageError:
+    """What to say of a first word that is no command: a group's name mistyped when a command follows
+    it (`/gmg GFDM chair`), else the command meant."""
+    word = tokens[0].value
+    if len(tokens) > 1 and find(tokens[1].value) is not None and group_storage.SHORT_NAME.fullmatch(word):
+        near = closest(word, group_names)
+        if near:
+            return UsageError(say("groups.unknown_guess", word=word[:50], guess=near))
+        return UsageError(say("groups.unknown", word=word[:50]))
     guess = closest(word.lower(), list(_BY_WORD))
     if guess:
         return UsageError(say("usage.not_a_command_guess", word=word[:50], suggestion=Code(f"/gmg {guess}")))

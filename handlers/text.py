@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from handlers.response import UsageError
+from messages import say
 from messages.render import unescape_entities
 
 # Slack sends typographic quotes when people type straight ones on some clients.
@@ -35,7 +36,7 @@ def tokenize(text: str) -> list[Token]:
         if text[i] == '"':
             close = text.find('"', i + 1)
             if close < 0:
-                raise UsageError('A quote is not closed: put a `"` after the quoted words.')
+                raise UsageError(say("text.unclosed_quote"))
             tokens.append(Token(text[i + 1 : close], i, close + 1))
             i = close + 1
             continue

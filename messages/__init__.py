@@ -49,6 +49,13 @@ class User:
 
 
 @dataclass(frozen=True)
+class Users:
+    """People one after another, as Slack lists them: `@ana @bob`."""
+
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Channel:
     id: str
 
@@ -75,6 +82,13 @@ class Lines:
 
 
 @dataclass(frozen=True)
+class Commas:
+    """Values one after another, separated by commas, without an `and`: `ILO, IOM, UNDP`."""
+
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class Words:
     """Messages joined as a list is read: `a, b and c`."""
 
@@ -88,11 +102,13 @@ _KINDS: dict[str, type] = {
     "at": At,
     "names": Names,
     "user": User,
+    "users": Users,
     "channel": Channel,
     "code": Code,
     "countdown": Countdown,
     "lines": Lines,
     "words": Words,
+    "commas": Commas,
 }
 _TAGS = {kind: tag for tag, kind in _KINDS.items()}
 
@@ -110,10 +126,12 @@ def encode(value: Any) -> Any:
         return {"$": "at", "instant": value.instant.isoformat(), "timezone": value.timezone}
     if isinstance(value, Days):
         return {"$": "days", "first": value.first.isoformat(), "last": value.last.isoformat()}
-    if isinstance(value, Lines | Words):
+    if isinstance(value, Lines | Words | Commas):
         return {"$": _TAGS[type(value)], "items": [encode(t) for t in value.items]}
     if isinstance(value, Names):
         return {"$": "names", "names": list(value.names)}
+    if isinstance(value, Users):
+        return {"$": "users", "ids": list(value.ids)}
     if type(value) in _TAGS:
         return {"$": _TAGS[type(value)], **{k: v for k, v in vars(value).items()}}
     raise TypeError(f"cannot store a {type(value).__name__} in a message")
@@ -131,9 +149,11 @@ def decode(value: Any) -> Any:
         return At(datetime.fromisoformat(value["instant"]), value["timezone"])
     if tag == "days":
         return Days(date.fromisoformat(value["first"]), date.fromisoformat(value["last"]))
-    if tag in ("lines", "words"):
+    if tag in ("lines", "words", "commas"):
         return _KINDS[tag](tuple(decode(t) for t in value["items"]))
     if tag == "names":
         return Names(tuple(value["names"]))
+    if tag == "users":
+        return Users(tuple(value["ids"]))
     fields = {k: v for k, v in value.items() if k != "$"}
     return _KINDS[tag](**fields)

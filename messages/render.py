@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from messages import At, Channel, Code, Countdown, Days, Lines, Names, Text, User, Words
+from messages import At, Channel, Code, Commas, Countdown, Days, Lines, Names, Text, User, Users, Words
 from messages.catalog import CATALOG
 
 Flavour = Literal["mrkdwn", "plain", "html"]
@@ -31,8 +31,10 @@ def _markers(template: str, flavour: Flavour) -> str:
         return template
     if flavour == "plain":
         return to_plain(template)
-    # The template is the catalog's own text: safe to mark up; its fields are escaped when filled.
-    marked = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<strong>\1</strong>", template)
+    # The template is the catalog's own text: safe to mark up; its fields are escaped when filled. A
+    # quote line is a paragraph of its own on the page already.
+    marked = re.sub(r"(?m)^>", "", template)
+    marked = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"<strong>\1</strong>", marked)
     marked = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"<em>\1</em>", marked)
     return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", marked)
 
@@ -47,16 +49,26 @@ def _value(value: Any, flavour: Flavour) -> str:
     if isinstance(value, datetime):
         raise TypeError("an instant is given as At(instant, timezone)")
     if isinstance(value, date):
-        return day(value)
+        return _time(value.isoformat(), day(value)) if flavour == "html" else day(value)
     if isinstance(value, Days):
-        return day_range(value.first, value.last)
+        if flavour != "html":
+            return day_range(value.first, value.last)
+        first, last = value.first, value.last
+        start = f"{first.day} {first:%b}" if first.year == last.year else day(first)
+        return f"{_time(first.isoformat(), start)} to {_time(last.isoformat(), day(last))}"
     if isinstance(value, At):
-        return instant(value.instant, ZoneInfo(value.timezone))
+        zone = ZoneInfo(value.timezone)
+        shown = instant(value.instant, zone)
+        if flavour != "html":
+            return shown
+        return _time(value.instant.astimezone(zone).isoformat(timespec="minutes"), shown)
     if isinstance(value, Countdown):
         return countdown(value.days)
     if isinstance(value, Names):
         marked = {"mrkdwn": "*{}*", "plain": "{}", "html": "<strong>{}</strong>"}[flavour]
         return join_names([marked.format(_user_text(n, flavour)) for n in value.names])
+    if isinstance(value, Users):
+        return " ".join(_value(User(u), flavour) for u in value.ids)
     if isinstance(value, User):
         return {"mrkdwn": f"<@{value.id}>", "plain": f"@{value.id}", "html": f"@{html.escape(value.id)}"}[
             flavour
@@ -74,9 +86,16 @@ def _value(value: Any, flavour: Flavour) -> str:
         return f"`{code}`"
     if isinstance(value, Lines):
         return ("<br>" if flavour == "html" else "\n").join(render(t, flavour) for t in value.items)
+    if isinstance(value, Commas):
+        return ", ".join(_value(item, flavour) for item in value.items)
     if isinstance(value, Words):
         return join_names([render(t, flavour) for t in value.items])
     raise TypeError(f"no way to show a {type(value).__name__} in a message")
+
+
+def _time(machine: str, shown: str) -> str:
+    """A day or an instant in HTML: shown for people, machine-readable in `datetime`."""
+    return f'<time datetime="{html.escape(machine)}">{html.escape(shown)}</time>'
 
 
 def _user_text(value: str, flavour: Flavour) -> str:

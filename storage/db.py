@@ -206,15 +206,15 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def upgrade(engine: Engine) -> None:
-    """Brings the schema to the newest migration."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Brings the schema to the newest migration (or to `revision`)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection, _unhurried(connection):
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 @contextmanager

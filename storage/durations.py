@@ -10,10 +10,13 @@ LEAD_FORMS = "`30d`, `7d`, `1d`, `12h`, `90m`, `45s` or a sum like `1d12h` (at m
 
 
 class DurationError(ValueError):
-    def __init__(self, text: str, problem: str) -> None:
+    """`out_of_range`: a lead time, but not from 1s to 366d; else not a lead time at all."""
+
+    def __init__(self, text: str, problem: str, *, out_of_range: bool = False) -> None:
         super().__init__(f"`{text}` {problem}; use {LEAD_FORMS}")
         self.text = text
         self.problem = problem
+        self.out_of_range = out_of_range
 
 
 def parse_duration(text: str) -> int:
@@ -23,7 +26,7 @@ def parse_duration(text: str) -> int:
         raise DurationError(text, "is not a lead time")
     seconds = sum(int(n) * UNITS[unit] for n, unit in _PART.findall(cleaned))
     if not 0 < seconds <= MAX_LEAD_SECONDS:
-        raise DurationError(text, "is out of range")
+        raise DurationError(text, "is out of range", out_of_range=True)
     return seconds
 
 

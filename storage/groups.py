@@ -101,7 +101,9 @@ Clock = tuple[str, bool, int, int, str, str]
 def workspace_clocks(*, connection: Connection, team_id: str) -> list[Clock]:
     """Each group of the workspace as (short key, is default, id, data version, timezone, handover
     time), in one indexed read."""
-    return [(r[0], r[1], r[2] or 0, r[3], r[4], r[5]) for r in connection.execute(_CLOCKS, {"team_id": team_id})]
+    return [
+        (r[0], r[1], r[2] or 0, r[3], r[4], r[5]) for r in connection.execute(_CLOCKS, {"team_id": team_id})
+    ]
 
 
 def all_groups(*, session: Session) -> Sequence[Group]:

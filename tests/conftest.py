@@ -21,9 +21,9 @@ from bot.server import Routes, make_server
 from bot.service import Services
 from bot.settings import Settings
 from handlers import Response, handle_command
-from storage import groups
+from storage import groups, queries
 from storage.db import make_engine, normalize_database_url, upgrade
-from storage.models import Group
+from storage.models import Group, Term
 from storage.transfer import ensure_workspace
 from tests.fakeslack import FakeSlack, post_signed, slash_command_body
 
@@ -99,6 +99,29 @@ def group(session: Session) -> Group:
 @pytest.fixture
 def empty_group(session: Session) -> Group:
     return ensure_workspace(session=session, team_id="T2", seed=False, now=NOW)
+
+
+def workspace_group(session: Session, team_id: str = "T1") -> Group:
+    """The workspace's default group: the one its commands without a group name go to."""
+    group = groups.default_group(session=session, team_id=team_id)
+    assert group is not None and group.id is not None, f"workspace {team_id} has no group"
+    return group
+
+
+def default_group_id(session: Session, team_id: str = "T1") -> int:
+    """The id of the workspace's default group."""
+    group_id = workspace_group(session, team_id).id
+    assert group_id is not None
+    return group_id
+
+
+def workspace_terms(session: Session, team_id: str = "T1") -> list[Term]:
+    """The terms of every group the workspace sees (none when it has no group yet)."""
+    return [
+        term
+        for group in groups.workspace_groups(session=session, team_id=team_id)
+        for term in queries.list_terms(session=session, group_id=group.id or 0)
+    ]
 
 
 class Asker:

@@ -18,9 +18,9 @@ from dateutil import tz as dateutil_tz
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from handlers import Response, calendar, handle_command
 from bot.home_view import home_view
-from storage import queries
+from handlers import Response, calendar, handle_command
+from storage import groups, queries
 from storage.models import Group
 from tests.conftest import ADMIN, MEMBER, NOW, Asker, RunningBot
 from tests.test_slack_http import texts
@@ -57,6 +57,16 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
             return exc.code, dict(exc.headers), exc.read()
 
 
+def uid_of(group: Group, name: str) -> str:
+    """An event's UID: `name` (kind and first day) in the group's own domain."""
+    return f"{name}@group-{group.id}.gmg-bot"
+
+
+def gid(group: Group) -> int:
+    assert group.id is not None
+    return group.id
+
+
 def key_of(text: str) -> str:
     match = KEY_IN_TEXT.search(text)
     assert match, text
@@ -70,23 +80,23 @@ def test_every_term_and_handover_is_in_the_feed_and_both_parsers_agree(
     session: Session, group: Group
 ) -> None:
     data = feed(session, group)
-    terms = queries.list_terms(session=session, team_id="T1")
+    terms = queries.list_terms(session=session, group_id=gid(group))
     assert len(terms) == 18
     ours, theirs = events(data), vevents(data)
     assert set(ours) == set(theirs)
     assert len(ours) == 2 * len(terms)
     for term in terms:
-        event = ours[f"term-{term.first_day}@T1.gmg-bot"]
+        event = ours[uid_of(group, f"term-{term.first_day}")]
         assert ", ".join(term.chairs).replace(", ", " and ") in str(event["SUMMARY"])
-        assert str(theirs[f"term-{term.first_day}@T1.gmg-bot"].summary.value) == str(event["SUMMARY"])
-        assert f"handover-{term.first_day}@T1.gmg-bot" in ours
-    unicef = ours["term-2011-01-01@T1.gmg-bot"]
+        assert str(theirs[uid_of(group, f"term-{term.first_day}")].summary.value) == str(event["SUMMARY"])
+        assert uid_of(group, f"handover-{term.first_day}") in ours
+    unicef = ours[uid_of(group, "term-2011-01-01")]
     assert str(unicef["SUMMARY"]) == "GMG chair: UNICEF"
     assert "Theme: Youth and global migration" in str(unicef["DESCRIPTION"])
     assert "Rights-based approach" in str(unicef["DESCRIPTION"])
-    assert str(ours["term-2018-01-01@T1.gmg-bot"]["SUMMARY"]) == "GMG co-chairs: FAO and IOM"
+    assert str(ours[uid_of(group, "term-2018-01-01")]["SUMMARY"]) == "GMG co-chairs: FAO and IOM"
     assert str(unicef["STATUS"]) == "CONFIRMED"
-    handover = ours["handover-2011-07-01@T1.gmg-bot"]
+    handover = ours[uid_of(group, "handover-2011-07-01")]
     assert str(handover["SUMMARY"]) == "GMG handover: UNESCO takes over from UNICEF"
 
 
@@ -102,9 +112,9 @@ def test_the_file_is_well_formed(session: Session, group: Group, ask: Asker) -> 
     assert b"VERSION:2.0" in lines and any(line.startswith(b"PRODID:") for line in lines)
     # Escaped: commas, semicolons and backslashes in text, and the text reads back as written.
     assert b"Safe\\, orderly\\; and regular \\\\ migration" in data.replace(b"\r\n ", b"")
-    event = events(data)["term-2011-01-01@T1.gmg-bot"]
+    event = events(data)[uid_of(group, "term-2011-01-01")]
     assert str(event["DESCRIPTION"]).startswith(f"Theme: {long.strip()}\n\nFirst line, second; third")
-    assert vevents(data)["term-2011-01-01@T1.gmg-bot"].description.value == str(event["DESCRIPTION"])
+    assert vevents(data)[uid_of(group, "term-2011-01-01")].description.value == str(event["DESCRIPTION"])
     for event in events(data).values():
         assert "DTSTAMP" in event and event["DTSTAMP"].dt.tzinfo is not None
 
@@ -116,11 +126,11 @@ def test_uids_are_stable_across_generations(session: Session, group: Group, ask:
     second = events(feed(session, group, NOW + timedelta(days=40)))
     # The same terms keep their UIDs; the projected ones only add theirs.
     assert set(first) < set(second)
-    assert "term-2011-07-01@T1.gmg-bot" in first
-    assert str(second["term-2011-07-01@T1.gmg-bot"]["SUMMARY"]) == str(
-        first["term-2011-07-01@T1.gmg-bot"]["SUMMARY"]
+    assert uid_of(group, "term-2011-07-01") in first
+    assert str(second[uid_of(group, "term-2011-07-01")]["SUMMARY"]) == str(
+        first[uid_of(group, "term-2011-07-01")]["SUMMARY"]
     )
-    assert "Another theme" in str(second["term-2011-07-01@T1.gmg-bot"]["DESCRIPTION"])
+    assert "Another theme" in str(second[uid_of(group, "term-2011-07-01")]["DESCRIPTION"])
     # Regenerated at the same moment, the feed is the same to the byte.
     assert feed(session, group, NOW) == feed(session, group, NOW)
 
@@ -128,8 +138,8 @@ def test_uids_are_stable_across_generations(session: Session, group: Group, ask:
 def test_terms_are_all_day_events_with_date_values(session: Session, group: Group) -> None:
     data = feed(session, group)
     ours, theirs = events(data), vevents(data)
-    for term in queries.list_terms(session=session, team_id="T1"):
-        uid = f"term-{term.first_day}@T1.gmg-bot"
+    for term in queries.list_terms(session=session, group_id=gid(group)):
+        uid = uid_of(group, f"term-{term.first_day}")
         start, end = ours[uid]["DTSTART"].dt, ours[uid]["DTEND"].dt
         assert type(start) is date and type(end) is date
         # DTEND is exclusive: the day after the last day.
@@ -150,13 +160,13 @@ def test_handovers_are_at_their_instant_in_the_groups_timezone_across_dst(
     # Summer time begins in Zurich on 28 March 2027, the day before the handover.
     data = feed(session, group, datetime(2027, 1, 10, tzinfo=UTC))
     assert b"DTSTART;TZID=Europe/Zurich:20270329T090000" in data
-    event = events(data)["handover-2027-03-29@T1.gmg-bot"]
+    event = events(data)[uid_of(group, "handover-2027-03-29")]
     start = event["DTSTART"].dt
     assert event["DTSTART"].params["TZID"] == "Europe/Zurich"
     assert start.astimezone(UTC) == datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
     assert "DTEND" not in event
     # The VTIMEZONE in the file, read by vobject (through dateutil), gives the same instant.
-    other = vevents(data)["handover-2027-03-29@T1.gmg-bot"].dtstart.value
+    other = vevents(data)[uid_of(group, "handover-2027-03-29")].dtstart.value
     assert other.astimezone(UTC) == datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
     assert "Zurich" in str(other.tzinfo)
     zones = icalendar.Calendar.from_ical(data).walk("VTIMEZONE")
@@ -179,7 +189,7 @@ def test_handovers_are_at_their_instant_in_the_groups_timezone_across_dst(
     assert all(
         str(a["ACTION"]) == "DISPLAY" and "handover in" in str(a["DESCRIPTION"]) for a in event.walk("VALARM")
     )
-    vobject_alarms = vevents(data)["handover-2027-03-29@T1.gmg-bot"].valarm_list
+    vobject_alarms = vevents(data)[uid_of(group, "handover-2027-03-29")].valarm_list
     assert sorted(other.astimezone(UTC) + a.trigger.value for a in vobject_alarms) == sorted(alarms)
 
 
@@ -196,14 +206,14 @@ class _StringFile:
 def test_alarms_follow_the_lead_times_and_only_ahead(session: Session, group: Group, ask: Asker) -> None:
     assert ask("reminders 2d 90m").ok
     ours = events(feed(session, group))
-    coming = ours["handover-2011-07-01@T1.gmg-bot"]
+    coming = ours[uid_of(group, "handover-2011-07-01")]
     triggers = sorted(a["TRIGGER"].dt for a in coming.walk("VALARM"))
     assert triggers == [-timedelta(days=2), -timedelta(minutes=90)]
     # Handovers already past carry none: a new subscriber is not shown years of missed alarms.
-    assert ours["handover-2011-01-01@T1.gmg-bot"].walk("VALARM") == []
-    assert ours["handover-2006-07-01@T1.gmg-bot"].walk("VALARM") == []
+    assert ours[uid_of(group, "handover-2011-01-01")].walk("VALARM") == []
+    assert ours[uid_of(group, "handover-2006-07-01")].walk("VALARM") == []
     assert ask("reminders none").ok
-    assert events(feed(session, group))["handover-2011-07-01@T1.gmg-bot"].walk("VALARM") == []
+    assert events(feed(session, group))[uid_of(group, "handover-2011-07-01")].walk("VALARM") == []
 
 
 def test_projected_terms_are_tentative(session: Session, group: Group, ask: Asker) -> None:
@@ -212,16 +222,16 @@ def test_projected_terms_are_tentative(session: Session, group: Group, ask: Aske
     projected = {uid: e for uid, e in ours.items() if str(e["STATUS"]) == "TENTATIVE"}
     # Four projected terms after the last decided one (2018), each with its handover.
     assert sorted(projected) == sorted(
-        f"{kind}-{year}-01-01@T1.gmg-bot" for kind in ("term", "handover") for year in range(2019, 2023)
+        uid_of(group, f"{kind}-{year}-01-01") for kind in ("term", "handover") for year in range(2019, 2023)
     )
-    assert str(ours["term-2019-01-01@T1.gmg-bot"]["SUMMARY"]) == "GMG chair: UNDP (projected)"
-    assert str(ours["term-2020-01-01@T1.gmg-bot"]["SUMMARY"]) == "GMG chair: IOM (projected)"
-    assert "(projected)" in str(ours["handover-2019-01-01@T1.gmg-bot"]["SUMMARY"])
+    assert str(ours[uid_of(group, "term-2019-01-01")]["SUMMARY"]) == "GMG chair: UNDP (projected)"
+    assert str(ours[uid_of(group, "term-2020-01-01")]["SUMMARY"]) == "GMG chair: IOM (projected)"
+    assert "(projected)" in str(ours[uid_of(group, "handover-2019-01-01")]["SUMMARY"])
     assert all(str(e["STATUS"]) == "CONFIRMED" for uid, e in ours.items() if uid not in projected)
-    assert vevents(feed(session, group))["term-2019-01-01@T1.gmg-bot"].status.value == "TENTATIVE"
+    assert vevents(feed(session, group))[uid_of(group, "term-2019-01-01")].status.value == "TENTATIVE"
     # Deciding the projected term updates the same event: same UID, now confirmed.
     assert ask("term set 2019 UNDP").ok
-    decided = events(feed(session, group))["term-2019-01-01@T1.gmg-bot"]
+    decided = events(feed(session, group))[uid_of(group, "term-2019-01-01")]
     assert str(decided["STATUS"]) == "CONFIRMED" and str(decided["SUMMARY"]) == "GMG chair: UNDP"
     # Long after the record ends, the projected term in office is there too, and four after it.
     later = events(feed(session, group, datetime(2026, 11, 28, tzinfo=UTC)))
@@ -240,24 +250,26 @@ def test_a_group_in_utc_needs_no_vtimezone(session: Session, empty_group: Group)
     data = feed(session, empty_group)
     assert b"DTSTART:20110101T000000Z" in data
     assert b"VTIMEZONE" not in data
-    assert vevents(data)["handover-2011-01-01@T2.gmg-bot"].dtstart.value == datetime(2011, 1, 1, tzinfo=UTC)
+    assert vevents(data)[uid_of(empty_group, "handover-2011-01-01")].dtstart.value == datetime(
+        2011, 1, 1, tzinfo=UTC
+    )
 
 
 # The key and /gmg calendar
 
 
-def test_calendar_is_for_admins(ask: Asker, session: Session) -> None:
+def test_calendar_is_for_admins(ask: Asker, session: Session, group: Group) -> None:
     refused = ask("calendar", user=MEMBER, admin=False)
     assert not refused.ok and "admins" in refused.text
     assert "key=" not in refused.text
-    current = queries.get_group(session=session, team_id="T1")
+    current = queries.get_group(session=session, group_id=gid(group))
     assert current is not None and current.calendar_key is None
 
 
 def test_calendar_gives_the_address_and_keeps_the_key(engine: Engine, session: Session, group: Group) -> None:
     def calendar_command(text: str, base: str | None = BASE) -> str:
         with Session(engine) as fresh:
-            current = queries.get_group(session=fresh, team_id="T1")
+            current = queries.get_group(session=fresh, group_id=gid(group))
             assert current is not None
             response = calendar_answer(fresh, current, text, base)
         assert response.ok, response.text
@@ -270,20 +282,22 @@ def test_calendar_gives_the_address_and_keeps_the_key(engine: Engine, session: S
     # Made once and kept: the next answer, in a new session, gives the same address.
     assert key_of(calendar_command("calendar")) == key
     with Session(engine) as fresh:
-        assert queries.team_for_calendar_key(session=fresh, key=key) == "T1"
+        found = queries.group_for_calendar_key(session=fresh, key=key)
+        assert found is not None and found.id == group.id
     # Without PUBLIC_BASE_URL, the path and what to set.
     pathless = calendar_command("calendar", base=None)
     assert f"`/calendar.ics?key={key}`" in pathless and "PUBLIC_BASE_URL" in pathless
-    audited = queries.count_audit_entries(session=session, team_id="T1")
+    audited = queries.count_audit_entries(session=session, group_id=gid(group))
     renewed = calendar_command("calendar new-key")
     new_key = key_of(renewed)
     assert new_key != key and len(new_key) >= 32
     assert "old address no longer works" in renewed
     with Session(engine) as fresh:
-        assert queries.team_for_calendar_key(session=fresh, key=key) is None
-        assert queries.team_for_calendar_key(session=fresh, key=new_key) == "T1"
-        entries = queries.list_audit_entries(session=fresh, team_id="T1", limit=1)
-        assert queries.count_audit_entries(session=fresh, team_id="T1") == audited + 1
+        assert queries.group_for_calendar_key(session=fresh, key=key) is None
+        found = queries.group_for_calendar_key(session=fresh, key=new_key)
+        assert found is not None and found.id == group.id
+        entries = queries.list_audit_entries(session=fresh, group_id=gid(group), limit=1)
+        assert queries.count_audit_entries(session=fresh, group_id=gid(group)) == audited + 1
     assert entries[0].action == "calendar new-key" and entries[0].user_id == ADMIN
     # The log keeps that the key changed, never a key.
     assert key not in repr((entries[0].before, entries[0].after))
@@ -291,8 +305,18 @@ def test_calendar_gives_the_address_and_keeps_the_key(engine: Engine, session: S
 
 
 def calendar_answer(session: Session, group: Group, text: str, base: str | None) -> Response:
+    """`text` sent from the workspace whose default group is `group`."""
+    team_id = groups.teams_of(session=session, group_id=gid(group))[0]
+    default = groups.default_group(session=session, team_id=team_id)
+    assert default is not None and default.id == group.id
     return handle_command(
-        session=session, group=group, text=text, user_id=ADMIN, is_admin=True, now=NOW, public_base_url=base
+        session=session,
+        team_id=team_id,
+        text=text,
+        user_id=ADMIN,
+        is_admin=True,
+        now=NOW,
+        public_base_url=base,
     )
 
 
@@ -313,7 +337,7 @@ def test_help_lists_the_calendar(ask: Asker) -> None:
 def test_the_home_tab_shows_admins_the_feed_address(session: Session, group: Group) -> None:
     def shown(is_admin: bool, user: str) -> str:
         view = home_view(
-            session=session, group=group, user_id=user, is_admin=is_admin, now=NOW, public_base_url=BASE
+            session=session, team_id="T1", user_id=user, is_admin=is_admin, now=NOW, public_base_url=BASE
         )
         return str(view.to_dict())
 
@@ -322,7 +346,8 @@ def test_the_home_tab_shows_admins_the_feed_address(session: Session, group: Gro
     for_admin = shown(True, ADMIN)
     key = key_of(for_admin)
     assert f"{BASE}/calendar.ics?key={key}" in for_admin
-    assert queries.team_for_calendar_key(session=session, key=key) == "T1"
+    found = queries.group_for_calendar_key(session=session, key=key)
+    assert found is not None and found.id == group.id
 
 
 # Over HTTP, through the bot's real server
@@ -368,7 +393,9 @@ def test_cli_writes_the_feed(tmp_path: Path, database_url: str, session: Session
     written = run(str(tmp_path / "gmg.ics"))
     assert written.returncode == 0, written.stderr
     data = (tmp_path / "gmg.ics").read_bytes()
-    assert "term-2011-01-01@T1.gmg-bot" in events(data) and "term-2011-01-01@T1.gmg-bot" in vevents(data)
+    assert uid_of(group, "term-2011-01-01") in events(data) and uid_of(group, "term-2011-01-01") in vevents(
+        data
+    )
     printed = run("--team", "T1")
     assert printed.returncode == 0, printed.stderr
     assert set(events(printed.stdout)) == set(events(data))

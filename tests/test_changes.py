@@ -8,30 +8,44 @@ import pytest
 from slack_sdk.models.blocks import SectionBlock
 from sqlmodel import Session
 
+from bot.blocks import answer_blocks, answer_text
 from handlers import Response
-from storage import queries
-from storage.models import AuditEntry, Term
+from storage import groups, queries
+from storage.models import AuditEntry, Group, Term
 from storage.transfer import export_document, import_document, parse_document
 from tests.conftest import ADMIN, MEMBER, NOW, Asker
 
 TEAM = "T1"
 
 
+def the_group(session: Session) -> Group:
+    """The group the commands of workspace TEAM go to (its default group)."""
+    group = groups.default_group(session=session, team_id=TEAM)
+    assert group is not None
+    return group
+
+
+def group_id(session: Session) -> int:
+    gid = the_group(session).id
+    assert gid is not None
+    return gid
+
+
 def export(session: Session) -> dict[str, Any]:
     """The whole group, as `gmg-bot export` writes it."""
-    return export_document(session=session, team_id=TEAM)
+    return export_document(session=session, group=the_group(session))
 
 
 def audit_count(session: Session) -> int:
-    return queries.count_audit_entries(session=session, team_id=TEAM)
+    return queries.count_audit_entries(session=session, group_id=group_id(session))
 
 
 def last_audit(session: Session) -> AuditEntry:
-    return queries.list_audit_entries(session=session, team_id=TEAM, limit=1)[0]
+    return queries.list_audit_entries(session=session, group_id=group_id(session), limit=1)[0]
 
 
 def term_starting(session: Session, first_day: date) -> Term | None:
-    term = queries.term_on_or_before(session=session, team_id=TEAM, day=first_day)
+    term = queries.term_on_or_before(session=session, group_id=group_id(session), day=first_day)
     return term if term is not None and term.first_day == first_day else None
 
 
@@ -152,7 +166,7 @@ def test_term_clear(ask: Asker, session: Session) -> None:
     assert "• 1 Jul to 31 Dec 2011: UNESCO" in response.text
     assert (
         queries.terms_overlapping(
-            session=session, team_id=TEAM, first=date(2011, 1, 1), last=date(2011, 12, 31)
+            session=session, group_id=group_id(session), first=date(2011, 1, 1), last=date(2011, 12, 31)
         )
         == []
     )
@@ -241,21 +255,26 @@ def test_rotation_set_and_clear(ask: Asker, session: Session) -> None:
     response = ask("rotation set ILO, iom, un-women, DESA")
     assert response.ok and response.changed
     assert "Order: ILO, IOM, UN Women, UN DESA." in response.text
-    assert queries.get_rotation(session=session, team_id=TEAM) == ["ILO", "IOM", "UN Women", "UN DESA"]
+    assert queries.get_rotation(session=session, group_id=group_id(session)) == [
+        "ILO",
+        "IOM",
+        "UN Women",
+        "UN DESA",
+    ]
     assert_audited(
         session, "rotation set ILO, iom, un-women, DESA", [], ["ILO", "IOM", "UN Women", "UN DESA"], count
     )
     response = ask("rotation clear")
     assert response.ok
     assert "Order: none (nothing will be projected)." in response.text
-    assert queries.get_rotation(session=session, team_id=TEAM) == []
+    assert queries.get_rotation(session=session, group_id=group_id(session)) == []
     assert_audited(session, "rotation clear", ["ILO", "IOM", "UN Women", "UN DESA"], [], count + 1)
 
 
 def test_rotation_set_replaces_the_order(ask: Asker, session: Session) -> None:
     ask("rotation set ILO, IOM")
     assert ask("rotation set UNDP").ok
-    assert queries.get_rotation(session=session, team_id=TEAM) == ["UNDP"]
+    assert queries.get_rotation(session=session, group_id=group_id(session)) == ["UNDP"]
     assert last_audit(session).before == ["ILO", "IOM"]
 
 
@@ -267,7 +286,7 @@ def test_member_add(ask: Asker, session: Session) -> None:
     response = ask("member add IFAD International Fund for Agricultural Development")
     assert response.ok and response.changed
     assert "*IFAD*: International Fund for Agricultural Development." in response.text
-    member = queries.get_member(session=session, team_id=TEAM, code="IFAD")
+    member = queries.get_member(session=session, group_id=group_id(session), code="IFAD")
     assert member is not None
     assert (member.name, member.active, member.joined) == (
         "International Fund for Agricultural Development",
@@ -286,7 +305,7 @@ def test_member_add(ask: Asker, session: Session) -> None:
 
 def test_member_add_quoted_code_with_spaces(ask: Asker, session: Session) -> None:
     assert ask('member add "UN Habitat" UN Human Settlements Programme').ok
-    member = queries.get_member(session=session, team_id=TEAM, code="UN Habitat")
+    member = queries.get_member(session=session, group_id=group_id(session), code="UN Habitat")
     assert member is not None
     assert member.name == "UN Human Settlements Programme"
     assert ask("term set 2019 un-habitat").ok
@@ -300,9 +319,9 @@ def test_member_remove_and_add_back(ask: Asker, session: Session) -> None:
     response = ask("member remove unitar")
     assert response.ok and response.changed
     assert "*UNITAR* is now a former member and left the rotation; its past terms stay." in response.text
-    member = queries.get_member(session=session, team_id=TEAM, code="UNITAR")
+    member = queries.get_member(session=session, group_id=group_id(session), code="UNITAR")
     assert member is not None and member.active is False
-    assert queries.get_rotation(session=session, team_id=TEAM) == ["UNDP", "IOM"]
+    assert queries.get_rotation(session=session, group_id=group_id(session)) == ["UNDP", "IOM"]
     assert term_starting(session, date(2009, 7, 1)) is not None
     assert_audited(
         session,
@@ -317,7 +336,7 @@ def test_member_remove_and_add_back(ask: Asker, session: Session) -> None:
     assert ask("rotation set UNITAR, IOM").ok is False
     response = ask("member add UNITAR UN Institute for Training and Research")
     assert response.ok
-    member = queries.get_member(session=session, team_id=TEAM, code="UNITAR")
+    member = queries.get_member(session=session, group_id=group_id(session), code="UNITAR")
     assert member is not None and member.active is True
     assert last_audit(session).before == {
         "code": "UNITAR",
@@ -335,7 +354,7 @@ def test_focal_points(ask: Asker, session: Session) -> None:
     response = ask(command)
     assert response.ok and response.changed
     assert "*UNICEF*: <@U0ANA> <@U0BOB> <@U0CAROL>." in response.text
-    member = queries.get_member(session=session, team_id=TEAM, code="UNICEF")
+    member = queries.get_member(session=session, group_id=group_id(session), code="UNICEF")
     assert member is not None
     assert member.focal_points == ["U0ANA", "U0BOB", "U0CAROL"]
     assert_audited(
@@ -348,13 +367,13 @@ def test_focal_points(ask: Asker, session: Session) -> None:
     response = ask("focal UNICEF clear")
     assert response.ok
     assert "*UNICEF*: none." in response.text
-    member = queries.get_member(session=session, team_id=TEAM, code="UNICEF")
+    member = queries.get_member(session=session, group_id=group_id(session), code="UNICEF")
     assert member is not None and member.focal_points == []
 
 
 def test_focal_points_of_a_multi_word_member(ask: Asker, session: Session) -> None:
     assert ask("focal UN Women <@U0ANA>").ok
-    member = queries.get_member(session=session, team_id=TEAM, code="UN Women")
+    member = queries.get_member(session=session, group_id=group_id(session), code="UN Women")
     assert member is not None and member.focal_points == ["U0ANA"]
 
 
@@ -362,7 +381,10 @@ def test_focal_points_of_a_multi_word_member(ask: Asker, session: Session) -> No
 
 
 def subscriptions(session: Session) -> list[tuple[str, str]]:
-    return [(s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, team_id=TEAM)]
+    return [
+        (s.channel_id, s.kind)
+        for s in queries.list_subscriptions(session=session, group_id=group_id(session))
+    ]
 
 
 def test_subscribe_the_channel_the_command_came_from(ask: Asker, session: Session) -> None:
@@ -411,18 +433,22 @@ def test_reminders_show_and_set(ask: Asker, session: Session) -> None:
     response = ask("reminders 1d12h 30d 90m")
     assert response.ok and response.changed
     assert "Reminders go out 30d 1d12h 1h30m before each handover." in response.text
-    assert queries.get_lead_seconds(session=session, team_id=TEAM) == [30 * 86400, 36 * 3600, 5400]
+    assert queries.get_lead_seconds(session=session, group_id=group_id(session)) == [
+        30 * 86400,
+        36 * 3600,
+        5400,
+    ]
     assert_audited(session, "reminders 1d12h 30d 90m", ["30d", "7d", "1d"], ["30d", "1d12h", "1h30m"], count)
     assert "Reminders go out 30d 1d12h 1h30m before each handover." in ask("reminders").text
 
 
 def test_reminders_off(ask: Asker, session: Session) -> None:
     assert ask("reminders off").ok
-    assert queries.get_lead_seconds(session=session, team_id=TEAM) == []
+    assert queries.get_lead_seconds(session=session, group_id=group_id(session)) == []
     assert "Reminders go out none before each handover." in ask("reminders").text
     assert ask("reminders 45s").ok
     assert last_audit(session).before == []
-    assert queries.get_lead_seconds(session=session, team_id=TEAM) == [45]
+    assert queries.get_lead_seconds(session=session, group_id=group_id(session)) == [45]
 
 
 # admin add / remove
@@ -433,15 +459,15 @@ def test_admin_add_and_remove(ask: Asker, session: Session) -> None:
     response = ask("admin add <@U0ANA|ana>")
     assert response.ok and response.changed
     assert "Added admins: <@U0ANA>." in response.text
-    assert queries.list_admins(session=session, team_id=TEAM) == ["U0ANA"]
+    assert queries.list_admins(session=session, group_id=group_id(session)) == ["U0ANA"]
     assert_audited(session, "admin add <@U0ANA|ana>", [], ["U0ANA"], count)
     assert ask("admin add <@U0BOB>").ok
-    assert queries.list_admins(session=session, team_id=TEAM) == ["U0ANA", "U0BOB"]
+    assert queries.list_admins(session=session, group_id=group_id(session)) == ["U0ANA", "U0BOB"]
     assert "<@U0ANA>, <@U0BOB>" in ask("admin", user=MEMBER, admin=False).text
     response = ask("admin remove <@U0ANA|ana>")
     assert response.ok
     assert "Added admins: <@U0BOB>." in response.text
-    assert queries.list_admins(session=session, team_id=TEAM) == ["U0BOB"]
+    assert queries.list_admins(session=session, group_id=group_id(session)) == ["U0BOB"]
     assert_audited(session, "admin remove <@U0ANA|ana>", ["U0ANA", "U0BOB"], ["U0BOB"], count + 2)
 
 
@@ -476,7 +502,7 @@ def test_settings(ask: Asker, session: Session, command: str, changed: dict[str,
     response = ask(command)
     assert response.ok and response.changed
     assert shown in response.text
-    stored = queries.get_group(session=session, team_id=TEAM)
+    stored = queries.get_group(session=session, group_id=group_id(session))
     assert stored is not None
     after = {**SETTINGS, **changed}
     assert (stored.timezone, stored.handover_time, stored.term_months) == tuple(after.values())
@@ -571,7 +597,11 @@ BAD: dict[str, list[tuple[str, str]]] = {
         ("tem set 2019 ILO", "`tem` is not a /gmg command. Did you mean `/gmg term`?"),
         ("term sett 2019 ILO", "Did you mean `/gmg term set`?"),
         ("term clera 2011", "Did you mean `/gmg term clear`?"),
-        ("term", "Use `/gmg term set PERIOD CHAIR[+CHAIR] [THEME]` or `/gmg term clear PERIOD`"),
+        (
+            "term",
+            "`/gmg term` needs a sub-command: `/gmg term set PERIOD CHAIR[+CHAIR] [THEME]` and "
+            "`/gmg term clear PERIOD`",
+        ),
         ("membr add X Y", "Did you mean `/gmg member`?"),
         ("member ad IFAD Fund", "Did you mean `/gmg member add`?"),
         ("member remov ILO", "Did you mean `/gmg member remove`?"),
@@ -765,7 +795,7 @@ def test_member_matching(ask: Asker, session: Session, name: str, code: str) -> 
     assert term.chairs == [code]
     assert term.theme == "Safe and orderly migration"
     assert ask(f"rotation set {name}, ILO").ok
-    assert queries.get_rotation(session=session, team_id=TEAM) == [code, "ILO"]
+    assert queries.get_rotation(session=session, group_id=group_id(session)) == [code, "ILO"]
 
 
 def test_greedy_names_leave_the_theme_alone(ask: Asker, session: Session) -> None:
@@ -786,7 +816,7 @@ INJECTION = "<!channel> & <http://x|y>"
 
 
 def rendered(response: Response) -> str:
-    return response.text + json.dumps([block.to_dict() for block in response.blocks])
+    return answer_text(response) + json.dumps([block.to_dict() for block in answer_blocks(response)])
 
 
 def test_a_theme_cannot_ping_or_fake_a_link(ask: Asker, session: Session) -> None:
@@ -856,17 +886,20 @@ def test_member_names_are_escaped(ask: Asker) -> None:
 
 
 def assert_within_slack_limits(response: Response) -> None:
-    assert len(response.blocks) <= 50
-    for block in response.blocks:
+    blocks = answer_blocks(response)
+    assert len(blocks) <= 50
+    for block in blocks:
         block.validate_json()
         if isinstance(block, SectionBlock):
             assert block.text is not None
             assert len(block.text.text) <= 3000
-    assert len(response.text) <= 40000
+    assert len(answer_text(response)) <= 40000
 
 
 def block_lines(response: Response) -> list[str]:
-    sections = [b.text.text for b in response.blocks if isinstance(b, SectionBlock) and b.text is not None]
+    sections = [
+        b.text.text for b in answer_blocks(response) if isinstance(b, SectionBlock) and b.text is not None
+    ]
     return [line for section in sections for line in section.splitlines() if line.startswith("• ")]
 
 
@@ -876,7 +909,7 @@ def add_many_terms(session: Session, first_year: int, count: int, theme: str) ->
         for y in range(first_year, first_year + count)
     )
     doc = parse_document(f"group: {{name: Global Migration Group}}\nterms:\n{terms}\n")
-    import_document(session=session, team_id=TEAM, doc=doc, replace=False)
+    import_document(session=session, group=the_group(session), team_id=TEAM, doc=doc, replace=False)
     session.commit()
 
 

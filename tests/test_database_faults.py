@@ -240,8 +240,9 @@ def test_the_feed_and_the_page_answer_503_while_the_database_is_down(
 ) -> None:
     url, engine = public_site
     with Session(engine) as session:
-        ensure_workspace(session=session, team_id="T1", seed=True, now=NOW)
-        key = queries.calendar_key(session=session, team_id="T1")
+        group = ensure_workspace(session=session, team_id="T1", seed=True, now=NOW)
+        assert group.id is not None
+        key = queries.calendar_key(session=session, group_id=group.id)
         session.commit()
     pages = [f"{url}/calendar.ics?key={key}", f"{url}/", f"{url}/healthz"]
     assert [get(page)[0] for page in pages] == [200, 200, 200]

@@ -12,11 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.dispatcher import Dispatcher
+from bot.posts import message_payload
 from bot.scheduler import DeliveryClock
 from bot.slack_client import make_web_client
 from handlers import Response, handle_command
-from storage import deliveries, queries
-from storage.models import Delivery
+from storage import deliveries, groups, queries
+from storage.models import Delivery, Group
 from storage.transfer import import_document, parse_document
 from tests.fakeslack import FakeSlack
 
@@ -50,8 +51,10 @@ class Clock:
 
 
 class Env:
-    def __init__(self, engine: Engine, slack: FakeSlack, clock: Clock) -> None:
+    def __init__(self, engine: Engine, slack: FakeSlack, clock: Clock, group_id: int) -> None:
         self.engine = engine
+        # The test group, workspace T1's default group.
+        self.group_id = group_id
         self.slack = slack
         self.clock = clock
         self.client = make_web_client(
@@ -61,11 +64,9 @@ class Env:
 
     def ask(self, text: str, user: str = ADMIN) -> Response:
         with Session(self.engine) as session:
-            group = queries.get_group(session=session, team_id="T1")
-            assert group is not None
             return handle_command(
                 session=session,
-                group=group,
+                team_id="T1",
                 text=text,
                 user_id=user,
                 is_admin=False,
@@ -80,7 +81,7 @@ class Env:
 
     def rows(self, **where: str) -> list[Delivery]:
         with Session(self.engine) as session:
-            query = select(Delivery).where(Delivery.team_id == "T1")
+            query = select(Delivery).where(Delivery.group_id == self.group_id)
             for name, value in where.items():
                 query = query.where(getattr(Delivery, name) == value)
             return list(session.exec(query.order_by(Delivery.id)).all())
@@ -91,10 +92,31 @@ class Env:
 
 @pytest.fixture
 def env(engine: Engine, slack: FakeSlack) -> Env:
+    return make_env(engine, slack)
+
+
+def make_env(engine: Engine, slack: FakeSlack) -> Env:
+    """Workspace T1 with the test group (its default group) and the clock at 1 Jun 2027, 12:00 UTC."""
+    now = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+    doc = parse_document(GROUP)
     with Session(engine) as session:
-        import_document(session=session, team_id="T1", doc=parse_document(GROUP), replace=True)
+        # The group is added (audited, so planned while still empty), then its data is written as an
+        # import does, without an audit entry: nothing is planned until a test's clock says so.
+        group = groups.add_group(
+            session=session,
+            team_id="T1",
+            group=Group(**doc.group.model_dump()),
+            user_id=ADMIN,
+            now=now,
+            action="add the test group",
+        )
         session.commit()
-    return Env(engine, slack, Clock(datetime(2027, 6, 1, 12, 0, tzinfo=UTC)))
+        import_document(session=session, group=group, team_id="T1", doc=doc, replace=True)
+        session.commit()
+        assert group.id is not None
+        assert groups.default_group(session=session, team_id="T1") == group
+        assert session.exec(select(Delivery)).all() == []
+        return Env(engine, slack, Clock(now), group.id)
 
 
 def test_reminders_go_at_each_lead_time_to_channels_and_focal_points(env: Env) -> None:
@@ -154,7 +176,7 @@ def test_changes_replan_pending_reminders(env: Env) -> None:
     skipped = env.rows(kind="reminder", state="skipped")
     assert skipped and all(d.reason == deliveries.REPLANNED for d in skipped)
     change = env.rows(kind="change")
-    assert [d.target for d in change] == ["CREMIND1"] and "cleared" in change[0].text
+    assert [d.target for d in change] == ["CREMIND1"] and "cleared" in message_payload(change[0])[0]
     assert env.ask("term set 2027-H2 CCC").ok
     assert env.ask("reminders 2d").ok
     pending = [d for d in env.rows(state="pending") if d.kind == "reminder"]
@@ -246,10 +268,9 @@ def test_channel_not_found_ends_the_subscription(env: Env) -> None:
     failed = env.rows(state="failed")
     assert [(d.target, d.reason) for d in failed] == [("CREMIND1", "channel_not_found")]
     with Session(env.engine) as session:
-        assert [s.channel_id for s in queries.list_subscriptions(session=session, team_id="T1")] == [
-            "CTHEMES1"
-        ]
-        entry = queries.list_audit_entries(session=session, team_id="T1", limit=1)[0]
+        subscriptions = queries.list_subscriptions(session=session, group_id=env.group_id)
+        assert [s.channel_id for s in subscriptions] == ["CTHEMES1"]
+        entry = queries.list_audit_entries(session=session, group_id=env.group_id, limit=1)[0]
     assert entry.user_id == "gmg-bot" and "channel_not_found" in entry.action
     assert not [d for d in env.rows(state="pending") if d.target == "CREMIND1"]
     assert any(c == ADMIN and "channel_not_found" in t for c, t in env.posts())
@@ -295,21 +316,29 @@ def test_deliveries_command_shows_sent_pending_and_failed(env: Env) -> None:
     assert "*Pending next*" in text and "*Failed*" in text and "user_not_found" in text
     assert "sent" in text
     refused = env.ask("deliveries", user="UNOBODY1")
-    assert not refused.ok and "Only GMG admins" in refused.text
+    assert not refused.ok and "Only TG admins" in refused.text
 
 
 def test_scheduler_wakes_the_dispatcher_at_the_due_time(env: Env) -> None:
     """A real clock: APScheduler wakes the dispatcher when reminders a few seconds away fall due."""
     now = datetime.now(UTC)
-    with Session(env.engine) as session:
-        group = queries.get_group(session=session, team_id="T1")
-        assert group is not None
-        group.timezone, group.handover_time = "UTC", f"{(now + timedelta(minutes=2)):%H:%M}"
-        session.add(group)
-        session.commit()
     handover = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)
     if handover.date() != now.date():
         pytest.skip("too close to midnight UTC for a same-day handover")
+    with Session(env.engine) as session:
+        group = queries.get_group(session=session, group_id=env.group_id)
+        assert group is not None
+        group.timezone, group.handover_time = "UTC", f"{(now + timedelta(minutes=2)):%H:%M}"
+        session.add(group)
+        # The test group's terms (2027) would overlap the term set below when today is near or in them.
+        in_the_way = queries.terms_overlapping(
+            session=session,
+            group_id=env.group_id,
+            first=handover.date(),
+            last=handover.date() + timedelta(days=30),
+        )
+        queries.delete_terms(session=session, terms=in_the_way)
+        session.commit()
     env.clock.now = now
     assert env.ask(f"term set {handover.date()}..{handover.date() + timedelta(days=30)} CCC").ok
     seconds = int((handover - now).total_seconds())
@@ -336,11 +365,18 @@ def test_two_processes_send_each_delivery_exactly_once(env: Env, database_url: s
     with Session(env.engine) as session:
         planned = [
             deliveries.Planned(
-                f"load:{i}", "theme", f"CLOAD{i:04d}", now, now + timedelta(hours=1), f"n{i}", []
+                f"load:{i}",
+                "theme",
+                "T1",
+                f"CLOAD{i:04d}",
+                now,
+                now + timedelta(hours=1),
+                "written",
+                {"text": f"n{i}", "blocks": None},
             )
             for i in range(200)
         ]
-        deliveries.record_events(session=session, team_id="T1", planned=planned)
+        deliveries.record_events(session=session, group_id=env.group_id, planned=planned)
         session.commit()
     script = (
         "import sys\n"

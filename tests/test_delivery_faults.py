@@ -10,13 +10,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.dispatcher import Dispatcher
-from bot.scheduler import DeliveryClock
 from bot.home_view import home_view
+from bot.scheduler import DeliveryClock
+from bot.slack_client import make_web_client
 from storage import access, deliveries, queries
 from storage.models import Delivery
-from storage.transfer import import_document, parse_document
+from storage.transfer import ensure_workspace
 from tests.fakeslack import FakeSlack
-from tests.test_deliveries import ADMIN, GROUP, HANDOVER, Clock, Env
+from tests.test_deliveries import ADMIN, HANDOVER, Env, make_env
 
 WEEK_BEFORE = HANDOVER - timedelta(days=7)
 # The reminders due a week before the handover: the reminders channel and three focal points.
@@ -25,31 +26,44 @@ TARGETS = ["CREMIND1", "UFOCALA1", "UFOCALB1", "UFOCALB2"]
 
 @pytest.fixture
 def env(engine: Engine, slack: FakeSlack) -> Env:
-    with Session(engine) as session:
-        import_document(session=session, team_id="T1", doc=parse_document(GROUP), replace=True)
-        session.commit()
-    return Env(engine, slack, Clock(datetime(2027, 6, 1, 12, 0, tzinfo=UTC)))
+    return make_env(engine, slack)
 
 
 def subscribed(env: Env) -> list[str]:
     with Session(env.engine) as session:
-        return sorted({s.channel_id for s in queries.list_subscriptions(session=session, team_id="T1")})
+        return sorted(
+            {s.channel_id for s in queries.list_subscriptions(session=session, group_id=env.group_id)}
+        )
 
 
 def audit_actions(env: Env) -> list[str]:
     with Session(env.engine) as session:
-        return [e.action for e in queries.list_audit_entries(session=session, team_id="T1", limit=50)]
+        return [
+            e.action for e in queries.list_audit_entries(session=session, group_id=env.group_id, limit=50)
+        ]
 
 
 def plan(engine: Engine, target: str, count: int, *, due: datetime) -> list[str]:
-    """`count` theme posts to `target`, due at `due`; returns their texts."""
+    """`count` theme posts to `target` in workspace T1, for its default group (made when there is none),
+    due at `due`; returns their texts."""
     texts = [f"post {i} to {target}" for i in range(count)]
     with Session(engine) as session:
+        group = ensure_workspace(session=session, team_id="T1", seed=False, now=due)
+        assert group.id is not None
         deliveries.record_events(
             session=session,
-            team_id="T1",
+            group_id=group.id,
             planned=[
-                deliveries.Planned(f"t:{target}:{i}", "theme", target, due, due + timedelta(hours=1), t, [])
+                deliveries.Planned(
+                    f"t:{target}:{i}",
+                    "theme",
+                    "T1",
+                    target,
+                    due,
+                    due + timedelta(hours=1),
+                    "written",
+                    {"text": t, "blocks": None},
+                )
                 for i, t in enumerate(texts)
             ],
         )
@@ -82,9 +96,7 @@ def test_a_dead_token_pauses_the_workspace_and_keeps_everything(env: Env) -> Non
     assert "Deliveries are paused" in report and "account_inactive" in report
     assert "pause deliveries" in env.ask("log").text
     with Session(env.engine) as session:
-        group = queries.get_group(session=session, team_id="T1")
-        assert group is not None
-        home = home_view(session=session, group=group, user_id=ADMIN, is_admin=True, now=env.clock.now)
+        home = home_view(session=session, team_id="T1", user_id=ADMIN, is_admin=True, now=env.clock.now)
     assert "Deliveries are paused" in str(home.to_dict())
 
 
@@ -179,7 +191,7 @@ def test_a_hung_channel_holds_up_no_other_channel(engine: Engine, slack: FakeSla
     plan(engine, "CSLOW", 2, due=now)
     fast = [text for i in range(4) for text in plan(engine, f"CFAST{i}", 1, due=now)]
     late = plan(engine, "CLATE", 1, due=now + timedelta(seconds=1.5))
-    client = Env(engine, slack, Clock(now)).client
+    client = make_web_client(token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False)
     clock = DeliveryClock(Dispatcher(engine=engine, client=client, worker="hang-test"))
     clock.start()
     try:

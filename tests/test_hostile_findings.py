@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from storage import deliveries, queries
-from tests.conftest import ADMIN, MEMBER, RunningBot
+from storage import deliveries
+from tests.conftest import ADMIN, MEMBER, RunningBot, workspace_terms
 from tests.fakeslack import FakeSlack, interactivity_body, post_signed
 from tests.test_deliveries import HANDOVER, Env
 from tests.test_delivery_faults import env  # noqa: F401  (the fixture)
@@ -55,7 +55,7 @@ def test_a_change_answers_in_time_when_slack_is_slow_to_say_who_is_admin(bot: Ru
     status, answer = bot.command("term set 2041 FAO", user=ADMIN)
     assert status == 200 and "Slack did not say in time" in answer_text(answer)
     with Session(bot.services.engine) as session:
-        assert not [t for t in queries.list_terms(session=session, team_id="T1") if t.first_day.year == 2041]
+        assert not [t for t in workspace_terms(session) if t.first_day.year == 2041]
 
 
 def test_out_of_range_and_over_long_input_is_refused_clearly(bot: RunningBot) -> None:
@@ -69,7 +69,7 @@ def test_out_of_range_and_over_long_input_is_refused_clearly(bot: RunningBot) ->
         said = answer_text(answer)
         assert status == 200 and words in said and "went wrong" not in said, (command, said)
     with Session(bot.services.engine) as session:
-        assert max(t.last_day.year for t in queries.list_terms(session=session, team_id="T1")) <= 2200
+        assert max(t.last_day.year for t in workspace_terms(session)) <= 2200
 
 
 def test_a_json_slash_command_whose_text_is_not_text_gets_400(bot: RunningBot) -> None:
@@ -98,7 +98,7 @@ def test_a_share_button_carrying_a_change_runs_nothing(bot: RunningBot) -> None:
     )
     assert status == 200
     with Session(bot.services.engine) as session:
-        assert not [t for t in queries.list_terms(session=session, team_id="T1") if t.first_day.year == 2052]
+        assert not [t for t in workspace_terms(session) if t.first_day.year == 2052]
 
 
 def test_a_malformed_database_url_is_refused_without_its_password(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from storage.transfer import dump_yaml, export_document
-from tests.conftest import ADMIN, MEMBER, SIGNING_SECRET, RunningBot
+from tests.conftest import ADMIN, MEMBER, SIGNING_SECRET, RunningBot, workspace_group
 from tests.fakeslack import event_body, interactivity_body, post_signed, slash_command_payload
 
 FORM = "application/x-www-form-urlencoded"
@@ -30,7 +30,7 @@ def address(bot: RunningBot) -> tuple[str, int]:
 
 def snapshot(bot: RunningBot) -> str:
     with Session(bot.services.engine) as session:
-        return dump_yaml(export_document(session=session, team_id="T1"))
+        return dump_yaml(export_document(session=session, group=workspace_group(session)))
 
 
 def timed_post(bot: RunningBot, body: str, content_type: str) -> tuple[int, str, float]:

@@ -20,12 +20,29 @@ from sqlmodel import Session, select
 
 from bot.logs import RedactingFormatter
 from bot.manifest import BOT_SCOPES
-from storage import queries
+from bot.posts import message_payload
+from handlers import Response
+from storage import groups, queries
 from storage.db import MIGRATIONS, make_engine, upgrade
 from storage.deliveries import PENDING, REPLANNED, SKIPPED
 from storage.models import Delivery, Group, Member, Subscription, Term
-from storage.transfer import ImportError_, dump_yaml, export_document, import_document, parse_document
-from tests.conftest import ADMIN, Asker, RunningBot
+from storage.transfer import (
+    ImportError_,
+    dump_yaml,
+    ensure_workspace,
+    export_document,
+    import_document,
+    parse_document,
+)
+from tests.conftest import (
+    ADMIN,
+    NOW,
+    Asker,
+    RunningBot,
+    default_group_id,
+    workspace_group,
+    workspace_terms,
+)
 from tests.test_robustness import answer_text
 from tests.test_transfer_cli import assert_user_error, gmg_bot
 
@@ -56,10 +73,18 @@ CHAIRS = ["FAO", "IOM", "ILO", "UNDP", "UNICEF"]
 
 
 def terms_overlap(terms: list[Term]) -> list[tuple[Term, Term]]:
-    by_team = sorted(terms, key=lambda t: (t.team_id, t.first_day))
+    by_group = sorted(terms, key=lambda t: (t.group_id, t.first_day))
     return [
-        (a, b) for a, b in itertools.pairwise(by_team) if a.team_id == b.team_id and b.first_day <= a.last_day
+        (a, b)
+        for a, b in itertools.pairwise(by_group)
+        if a.group_id == b.group_id and b.first_day <= a.last_day
     ]
+
+
+def said(response: Response) -> str:
+    """The answer's title and sections, as Slack shows them."""
+    title, sections, _ = response.parts("mrkdwn")
+    return " ".join([title, *sections])
 
 
 def test_twenty_admins_setting_overlapping_terms_at_once_leave_no_overlap(bot: RunningBot) -> None:
@@ -79,12 +104,13 @@ def test_twenty_admins_setting_overlapping_terms_at_once_leave_no_overlap(bot: R
     assert set(kinds) <= {"saved", "overlap"}, kinds
     assert kinds["saved"] >= 1
     with Session(bot.services.engine) as session:
-        terms = [t for t in queries.list_terms(session=session, team_id="T1") if t.first_day.year >= 2047]
+        terms = [t for t in workspace_terms(session) if t.first_day.year >= 2047]
         assert terms and not terms_overlap(terms)
         assert len(terms) == kinds["saved"] - _same_period_repeats(answers)
         # The bot's own export imports again.
-        document = parse_document(dump_yaml(export_document(session=session, team_id="T1")))
-        import_document(session=session, team_id="T1", doc=document, replace=True)
+        group = workspace_group(session)
+        document = parse_document(dump_yaml(export_document(session=session, group=group)))
+        import_document(session=session, group=group, team_id="T1", doc=document, replace=True)
         session.rollback()
     status, answer = bot.command("chair 2047-03-03")
     assert status == 200 and "chair" in answer_text(answer)
@@ -96,22 +122,26 @@ def _same_period_repeats(answers: list[tuple[int, str]]) -> int:
 
 
 def test_the_database_itself_refuses_overlapping_terms(engine: Engine) -> None:
+    with Session(engine) as session:
+        nine, eight = (
+            ensure_workspace(session=session, team_id=team, seed=False, now=NOW).id for team in ("T9", "T8")
+        )
     insert = text(
-        "INSERT INTO term (team_id, first_day, last_day, chairs, theme, description, note) "
-        "VALUES (:team, :first, :last, '[]', '', '', '')"
+        "INSERT INTO term (group_id, first_day, last_day, chairs, theme, description, note) "
+        "VALUES (:group, :first, :last, '[]', '', '', '')"
     )
     with engine.begin() as connection:
-        connection.execute(insert, {"team": "T9", "first": date(2047, 1, 1), "last": date(2047, 12, 31)})
-        # Another workspace may use the same days.
-        connection.execute(insert, {"team": "T8", "first": date(2047, 3, 1), "last": date(2047, 3, 2)})
+        connection.execute(insert, {"group": nine, "first": date(2047, 1, 1), "last": date(2047, 12, 31)})
+        # Another group may use the same days.
+        connection.execute(insert, {"group": eight, "first": date(2047, 3, 1), "last": date(2047, 3, 2)})
     for first, last in [(date(2047, 3, 1), date(2047, 3, 2)), (date(2046, 12, 31), date(2047, 1, 1))]:
         with pytest.raises(IntegrityError), engine.begin() as connection:
-            connection.execute(insert, {"team": "T9", "first": first, "last": last})
+            connection.execute(insert, {"group": nine, "first": first, "last": last})
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(insert, {"team": "T9", "first": date(2048, 1, 1), "last": date(2048, 12, 31)})
+        connection.execute(insert, {"group": nine, "first": date(2048, 1, 1), "last": date(2048, 12, 31)})
         connection.execute(text("UPDATE term SET last_day = '2048-06-30' WHERE first_day = '2047-01-01'"))
     with Session(engine) as session:
-        assert len(session.exec(select(Term).where(Term.team_id == "T9")).all()) == 1
+        assert len(session.exec(select(Term).where(Term.group_id == nine)).all()) == 1
 
 
 def test_concurrent_identical_member_adds_save_one_and_explain_the_other(
@@ -119,8 +149,7 @@ def test_concurrent_identical_member_adds_save_one_and_explain_the_other(
 ) -> None:
     def add(_: int) -> str:
         with Session(engine) as session:
-            response = Asker(session, session.merge(group))("member add QQQ Quite Quiet Quango")
-            return response.title + " " + " ".join(response.sections)
+            return said(Asker(session, session.merge(group))("member add QQQ Quite Quiet Quango"))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(add, range(6)))
@@ -156,7 +185,7 @@ def test_import_replace_without_the_coming_term_skips_its_reminders(
     )
     with Session(_engine(database_url)) as session:
         pending = _reminders(session, PENDING)
-        assert pending and all("FAO" in d.text for d in pending)
+        assert pending and all("FAO" in message_payload(d)[0] for d in pending)
 
     source.write_text(
         DOCUMENT.replace("  - {first_day: 2027-01-01, last_day: 2027-06-30, chairs: [FAO]}\n", "")
@@ -166,8 +195,8 @@ def test_import_replace_without_the_coming_term_skips_its_reminders(
     )
     assert result.returncode == 0, result.stderr
     with Session(_engine(database_url)) as session:
-        assert not [d for d in _reminders(session, PENDING) if "FAO" in d.text]
-        skipped = [d for d in _reminders(session, SKIPPED) if "FAO" in d.text]
+        assert not [d for d in _reminders(session, PENDING) if "FAO" in message_payload(d)[0]]
+        skipped = [d for d in _reminders(session, SKIPPED) if "FAO" in message_payload(d)[0]]
         assert skipped and all(d.reason == REPLANNED for d in skipped)
 
 
@@ -176,10 +205,13 @@ def _engine(database_url: str) -> Engine:
 
 
 def _reminders(session: Session, state: str) -> list[Delivery]:
+    """The reminders of the imported group (TG, in workspace T1) in that state."""
+    group = groups.find_group(session=session, team_id="T1", short_name="TG")
+    assert group is not None
     return list(
         session.exec(
             select(Delivery).where(
-                Delivery.team_id == "T1", Delivery.kind == "reminder", Delivery.state == state
+                Delivery.group_id == group.id, Delivery.kind == "reminder", Delivery.state == state
             )
         ).all()
     )
@@ -217,13 +249,15 @@ def test_import_refuses_a_key_given_twice_naming_it_and_its_line(
 
 def test_a_fullwidth_or_decomposed_name_is_the_member_it_shows(ask: Asker) -> None:
     refused = ask("member add \uff26\uff21\uff2f Food")
-    assert not refused.ok and "already a member" in refused.sections[0]
+    assert not refused.ok and "already a member" in said(refused)
     assert ask("member add Cafe\u0301 Cafe agency").ok
     again = ask("member add Caf\u00e9 Another")
-    assert not again.ok and "already a member" in again.sections[0]
+    assert not again.ok and "already a member" in said(again)
     saved = ask("term set 2040 \uff26\uff21\uff2f")
-    assert saved.ok and "*FAO*" in saved.sections[0]
-    codes = [m.code for m in queries.list_members(session=ask.session, team_id="T1")]
+    assert saved.ok and "*FAO*" in saved.parts("mrkdwn")[1][0]
+    codes = [
+        m.code for m in queries.list_members(session=ask.session, group_id=default_group_id(ask.session))
+    ]
     assert "Caf\u00e9" in codes and "Cafe\u0301" not in codes
     assert "\uff26\uff21\uff2f" not in codes
 
@@ -232,24 +266,29 @@ def test_import_refuses_one_member_written_twice(session: Session) -> None:
     document = (
         "group: {name: G}\nmembers:\n  - {code: FAO, name: A}\n  - {code: \uff26\uff21\uff2f, name: B}\n"
     )
+    group = ensure_workspace(session=session, team_id="T5", seed=False, now=NOW)
     with pytest.raises(ImportError_, match=r"members\[1\].*the same member as members\[0\] \(FAO\)"):
-        import_document(session=session, team_id="T5", doc=parse_document(document), replace=True)
+        import_document(
+            session=session, group=group, team_id="T5", doc=parse_document(document), replace=True
+        )
 
 
 def test_formatting_characters_in_a_title_leave_the_answer_formatting_intact(ask: Asker) -> None:
     title = "Safe *and* orderly_migration ~now~ `code`"
     saved = ask(f"theme set 2011-H1 {title}")
     assert saved.ok
-    section = saved.sections[0]
+    section = saved.parts("mrkdwn")[1][0]
     # The bold around the title is the only bold: no marker of the title's own can close it early.
     assert section.endswith("*") and section.count("*") == 4  # *UNICEF* and the title's two
     assert "`" not in section and "~" not in section
     answer = ask("theme 2011-03-15")
     assert "\u2217and\u2217" in answer.text
-    assert not [s for s in answer.sections if "`" in s or "~" in s]
+    assert not [s for s in answer.parts("mrkdwn")[1] if "`" in s or "~" in s]
     # Plain text (the command line) shows the title as written.
     assert title in answer.plain()
-    stored = queries.term_on_or_before(session=ask.session, team_id="T1", day=date(2011, 3, 1))
+    stored = queries.term_on_or_before(
+        session=ask.session, group_id=default_group_id(ask.session), day=date(2011, 3, 1)
+    )
     assert stored is not None and stored.theme == title
 
 
@@ -310,17 +349,20 @@ def test_a_token_inside_an_exception_is_redacted_from_the_traceback() -> None:
 
 
 def test_members_are_unchanged_by_a_refused_lookalike(ask: Asker) -> None:
-    before = {m.code for m in ask.session.exec(select(Member).where(Member.team_id == "T1")).all()}
+    group_id = default_group_id(ask.session)
+    before = {m.code for m in ask.session.exec(select(Member).where(Member.group_id == group_id)).all()}
     ask("member add \uff26\uff21\uff2f Food")
-    after = {m.code for m in ask.session.exec(select(Member).where(Member.team_id == "T1")).all()}
+    after = {m.code for m in ask.session.exec(select(Member).where(Member.group_id == group_id)).all()}
     assert before == after
 
 
 def test_a_second_member_whose_code_reads_the_same_is_refused_by_the_database(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(Member(team_id="T7", code="UN Women", name="A"))
+        group_id = ensure_workspace(session=session, team_id="T7", seed=False, now=NOW).id
+        assert group_id is not None
+        session.add(Member(group_id=group_id, code="UN Women", name="A"))
         session.commit()
-        session.add(Member(team_id="T7", code="un-women", name="B"))
+        session.add(Member(group_id=group_id, code="un-women", name="B"))
         with pytest.raises(IntegrityError):
             session.commit()
 
@@ -350,12 +392,13 @@ def test_admins_clearing_and_changing_one_term_at_once_are_each_told_the_truth(
 ) -> None:
     def ask(text: str) -> str:
         with Session(engine) as session:
-            response = Asker(session, session.merge(group))(text)
-            return response.title + " " + " ".join(response.sections)
+            return said(Asker(session, session.merge(group))(text))
 
     def clears_recorded() -> int:
         with Session(engine) as session:
-            entries = queries.list_audit_entries(session=session, team_id="T1", limit=50)
+            entries = queries.list_audit_entries(
+                session=session, group_id=default_group_id(session), limit=50
+            )
             return sum(e.action == "term clear 2032" for e in entries)
 
     for _ in range(3):

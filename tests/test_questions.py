@@ -587,9 +587,12 @@ def test_projection_for_a_group_with_no_terms(session: Session, empty_group: Gro
     assert ask("member add BBB Agency B").ok
     assert "No chair is known" in ask("chair").text
     assert ask("rotation set AAA, BBB").ok
-    assert queries.get_rotation(session=session, team_id=empty_group.team_id) == ["AAA", "BBB"]
+    assert empty_group.id is not None
+    assert queries.get_rotation(session=session, group_id=empty_group.id) == ["AAA", "BBB"]
     now = ask("chair")
-    assert "*AAA* (Agency A) chairs the Rotating chair group: 1 Jan to 30 Jun 2011." in now.text
+    # A group is named by its short name; the empty group's is the default one.
+    assert empty_group.short_name == "main"
+    assert "*AAA* (Agency A) chairs the main: 1 Jan to 30 Jun 2011." in now.text
     assert "_(projected from the rotation)_" in now.text
     assert "Next: *BBB* from 1 Jul 2011." in now.text
     assert "*AAA*" in ask("chair 2012-03").text
@@ -603,11 +606,12 @@ def test_projection_for_a_group_with_no_terms(session: Session, empty_group: Gro
     ]
 
 
-def test_questions_change_nothing(ask: Asker, session: Session) -> None:
-    count = queries.count_audit_entries(session=session, team_id="T1")
+def test_questions_change_nothing(ask: Asker, session: Session, group: Group) -> None:
+    assert group.id is not None
+    count = queries.count_audit_entries(session=session, group_id=group.id)
     for question in ["chair", "next", "theme", "schedule", "history", "members", "rotation", "help"]:
         assert ask(question, user=MEMBER, admin=False).changed is False
-    assert queries.count_audit_entries(session=session, team_id="T1") == count
+    assert queries.count_audit_entries(session=session, group_id=group.id) == count
 
 
 def test_projection_without_decided_terms_keeps_its_word(session: Session, empty_group: Group) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from storage import queries, requests
 from storage.models import SeenRequest
-from tests.conftest import ADMIN, MEMBER, NOW, SIGNING_SECRET, RunningBot
+from tests.conftest import ADMIN, MEMBER, NOW, SIGNING_SECRET, RunningBot, default_group_id
 from tests.fakeslack import event_body, interactivity_body, sign, slash_command_body
 
 FORM = "application/x-www-form-urlencoded"
@@ -49,7 +49,10 @@ def shown(answer: str) -> str:
 
 def audit_actions(bot: RunningBot) -> list[str]:
     with Session(bot.services.engine) as session:
-        return [e.action for e in queries.list_audit_entries(session=session, team_id="T1", limit=50)]
+        return [
+            e.action
+            for e in queries.list_audit_entries(session=session, group_id=default_group_id(session), limit=50)
+        ]
 
 
 def seen(engine: Engine) -> int:
@@ -73,7 +76,7 @@ def test_a_replayed_change_is_refused(bot: RunningBot) -> None:
     status, first = send(bot, body, timestamp=now)
     assert status == 200 and "new address" in shown(first)
     with Session(bot.services.engine) as session:
-        key = queries.calendar_key(session=session, team_id="T1")
+        key = queries.calendar_key(session=session, group_id=default_group_id(session))
     assert key in shown(first)
     for _ in range(2):
         assert send(bot, body, timestamp=now) == (
@@ -81,7 +84,7 @@ def test_a_replayed_change_is_refused(bot: RunningBot) -> None:
             json.dumps({"response_type": "ephemeral", "text": REPLAYED}),
         )
     with Session(bot.services.engine) as session:
-        assert queries.calendar_key(session=session, team_id="T1") == key
+        assert queries.calendar_key(session=session, group_id=default_group_id(session)) == key
     assert audit_actions(bot).count("calendar new-key") == 1
     # The same command sent anew (another request) is a change of its own.
     status, answer = bot.command("calendar new-key", user=ADMIN)
@@ -192,7 +195,8 @@ def test_a_replayed_modal_submission_changes_nothing_again(bot: RunningBot) -> N
     body, now = term_submission(), int(time.time())
     assert send(bot, body, timestamp=now) == (200, "")
     assert send(bot, body, timestamp=now) == (200, "")
-    assert [a for a in audit_actions(bot) if a.startswith("term set")] == ['term set 2031 "IOM" Care work']
+    # The modal's command goes to its group, named first (as in `/gmg GMG term set ...`).
+    assert [a for a in audit_actions(bot) if "term set" in a] == ['GMG term set 2031 "IOM" Care work']
 
 
 def test_an_event_slack_sends_again_runs_its_listener_once(bot: RunningBot) -> None:

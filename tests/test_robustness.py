@@ -35,15 +35,16 @@ from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
+from bot.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT, answer_blocks
+from bot.blocks import answer_text as fallback_text
 from bot.dispatcher import LEASE, SENDERS, Dispatcher
 from bot.listeners.commands import payload
 from bot.server import MAX_BODY_BYTES
 from bot.slack_client import make_web_client
 from handlers import Response, handle_command, notices
-from bot.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT
-from storage import deliveries, queries
+from storage import deliveries, groups, queries
 from storage.durations import format_duration, parse_duration
-from storage.models import Delivery, Group
+from storage.models import Delivery, Group, GroupLink
 from storage.transfer import (
     BUILT_IN,
     Document,
@@ -52,9 +53,10 @@ from storage.transfer import (
     ensure_workspace,
     export_document,
     import_document,
+    import_documents,
     parse_document,
 )
-from tests.conftest import ADMIN, MEMBER, NOW, SIGNING_SECRET, RunningBot
+from tests.conftest import ADMIN, MEMBER, NOW, SIGNING_SECRET, RunningBot, default_group_id, workspace_group
 from tests.fakeslack import FakeSlack, sign
 
 OTHER = "UOTHER01"  # never an admin
@@ -73,21 +75,33 @@ PROPERTY = settings(
 CHARACTERS = st.characters(exclude_categories=("Cs",))
 
 
-def new_team(session: Session, now: datetime = NOW) -> Group:
-    """A workspace of its own for one example, seeded with the built-in GMG record."""
-    return ensure_workspace(session=session, team_id="R" + uuid.uuid4().hex[:12].upper(), seed=True, now=now)
+def new_team(session: Session, now: datetime = NOW) -> str:
+    """A workspace of its own for one example, seeded with the built-in GMG record; its team id."""
+    team_id = "R" + uuid.uuid4().hex[:12].upper()
+    ensure_workspace(session=session, team_id=team_id, seed=True, now=now)
+    return team_id
 
 
 def team_rows(
     session: Session, team_id: str, skip: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
 ) -> dict[str, list[str]]:
-    """Every row of the workspace in every table, as sorted text: "nothing changed" means this."""
+    """Every row of the workspace in every table (the rows of its groups, its links to them, and its
+    own), as sorted text: "nothing changed" means this."""
     rows = {}
-    ignore = ("id", "team_id", *ignore)
+    ignore = ("id", "team_id", "group_id", *ignore)
+    seen = sa_select(GroupLink.group_id).where(GroupLink.team_id == team_id)
     for table in SQLModel.metadata.sorted_tables:
-        if table.name in skip or "team_id" not in table.c:  # seen requests belong to no workspace
+        if table.name in skip:
             continue
-        result = session.execute(sa_select(table).where(table.c.team_id == team_id)).mappings().all()
+        if table.name == "group":
+            where = table.c.id.in_(seen)
+        elif "group_id" in table.c:
+            where = table.c.group_id.in_(seen)
+        elif "team_id" in table.c:
+            where = table.c.team_id == team_id
+        else:  # seen requests belong to no workspace
+            continue
+        result = session.execute(sa_select(table).where(where)).mappings().all()
         rows[table.name] = sorted(
             repr(sorted((k, v) for k, v in row.items() if k not in ignore)) for row in result
         )
@@ -95,7 +109,8 @@ def team_rows(
 
 
 def exported(session: Session, team_id: str) -> str:
-    return dump_yaml(export_document(session=session, team_id=team_id))
+    """The workspace's default group, as `gmg-bot export` writes it."""
+    return dump_yaml(export_document(session=session, group=workspace_group(session, team_id)))
 
 
 # -- 1. The command language: any text, any user, any moment ------------------------------------
@@ -108,8 +123,9 @@ SAFE_ENTITY = re.compile(r"@[UW][A-Z0-9]+|#[CGD][A-Z0-9]+")
 def check_answer(response: Response, command: str) -> None:
     """The answer fits Slack's limits exactly as the bot sends it, and user text cannot ping or link."""
     assert isinstance(response, Response)
-    assert response.text.strip() and len(response.text) <= MAX_TEXT
-    assert 1 <= len(response.blocks) <= MAX_BLOCKS
+    text = fallback_text(response)
+    assert text.strip() and len(text) <= MAX_TEXT
+    assert 1 <= len(answer_blocks(response)) <= MAX_BLOCKS
     answer = payload(response, command)  # what the slash command acknowledges with
     json.dumps(answer)
     assert len(answer["blocks"]) <= MAX_BLOCKS
@@ -373,12 +389,21 @@ def group_data(session: Session, team_id: str) -> dict[str, list[str]]:
 
 def check_round_trip(session: Session, team_id: str) -> None:
     """export -> import --replace into another workspace -> export: the same document and data."""
-    document = export_document(session=session, team_id=team_id)
+    document = export_document(session=session, group=workspace_group(session, team_id))
     text = dump_yaml(document)
     other = team_id + "X"
-    import_document(session=session, team_id=other, doc=parse_document(text), replace=True)
+    [imported] = import_documents(
+        session=session,
+        team_id=other,
+        docs=[parse_document(text)],
+        replace=True,
+        user_id=ADMIN,
+        now=NOW,
+        action="import",
+    )
     session.commit()
-    assert export_document(session=session, team_id=other) == document
+    assert imported.id == default_group_id(session, other)
+    assert export_document(session=session, group=imported) == document
     assert group_data(session, other) == group_data(session, team_id)
 
 
@@ -388,15 +413,15 @@ def test_any_command_by_anyone_at_any_time_answers_within_limits(
     engine: Engine, steps: list[tuple[tuple[str, bool], str, datetime, str | None]]
 ) -> None:
     with Session(engine) as session:
-        group = new_team(session)
+        team_id = new_team(session)
         for (user, workspace_admin), text, now, channel in steps:
             admin = workspace_admin or queries.is_listed_admin(
-                session=session, team_id=group.team_id, user_id=user
+                session=session, group_id=default_group_id(session, team_id), user_id=user
             )
-            before = team_rows(session, group.team_id)
+            before = team_rows(session, team_id)
             response = handle_command(
                 session=session,
-                group=group,
+                team_id=team_id,
                 text=text,
                 user_id=user,
                 is_admin=workspace_admin,
@@ -405,7 +430,7 @@ def test_any_command_by_anyone_at_any_time_answers_within_limits(
             )
             note(f"{user} at {now.isoformat()}: {text!r} -> {response.text[:300]!r}")
             check_answer(response, text)
-            after = team_rows(session, group.team_id)
+            after = team_rows(session, team_id)
             if not admin:
                 assert not response.changed, "a non-admin changed something"
             if not response.changed:
@@ -416,7 +441,7 @@ def test_any_command_by_anyone_at_any_time_answers_within_limits(
             new_entries = len(after["auditentry"]) - len(before["auditentry"])
             data_changed = strip_bookkeeping(after) != strip_bookkeeping(before)
             assert new_entries == 1 if data_changed else new_entries <= 1, "a change is audited once"
-            check_round_trip(session, group.team_id)
+            check_round_trip(session, team_id)
 
 
 @settings(PROPERTY, max_examples=max(1, EXAMPLES // 2))
@@ -425,12 +450,12 @@ def test_a_non_admin_changes_nothing(engine: Engine, text: str, now: datetime) -
     """Change commands by someone who is neither a Slack admin nor listed: the export stays the same."""
     attempts = [text, f"term set {text}", f"theme set {text}", f"admin add {text}", f"settings {text}"]
     with Session(engine) as session:
-        group = new_team(session)
-        before = exported(session, group.team_id), team_rows(session, group.team_id)
+        team_id = new_team(session)
+        before = exported(session, team_id), team_rows(session, team_id)
         for command in attempts:
             response = handle_command(
                 session=session,
-                group=group,
+                team_id=team_id,
                 text=command,
                 user_id=MEMBER,
                 is_admin=False,
@@ -439,7 +464,7 @@ def test_a_non_admin_changes_nothing(engine: Engine, text: str, now: datetime) -
             )
             check_answer(response, command)
             assert not response.changed
-        assert (exported(session, group.team_id), team_rows(session, group.team_id)) == before
+        assert (exported(session, team_id), team_rows(session, team_id)) == before
 
 
 ADMIN_CHANGES = [
@@ -464,11 +489,13 @@ ADMIN_CHANGES = [
 
 def test_every_kind_of_admin_change_round_trips_through_export(session: Session, group: Group) -> None:
     """The property above with each kind of change made for certain, not left to chance."""
+    assert group.id is not None
+    [team_id] = groups.teams_of(session=session, group_id=group.id)
     for text in ADMIN_CHANGES:
-        before = exported(session, group.team_id)
+        before = exported(session, team_id)
         response = handle_command(
             session=session,
-            group=group,
+            team_id=team_id,
             text=text,
             user_id=ADMIN,
             is_admin=True,
@@ -477,16 +504,16 @@ def test_every_kind_of_admin_change_round_trips_through_export(session: Session,
         )
         check_answer(response, text)
         assert response.ok and response.changed, (text, response.text)
-        assert exported(session, group.team_id) != before, text
-        check_round_trip(session, group.team_id)
+        assert exported(session, team_id) != before, text
+        check_round_trip(session, team_id)
 
 
 def ask_once(engine: Engine, text: str, *, now: datetime = NOW) -> Response:
     with Session(engine) as session:
-        group = new_team(session)
+        team_id = new_team(session)
         return handle_command(
             session=session,
-            group=group,
+            team_id=team_id,
             text=text,
             user_id=ADMIN,
             is_admin=True,
@@ -693,8 +720,11 @@ def check_complete(
     session: Session, team_id: str, doc: Document, replace: bool, before: dict[str, Any]
 ) -> None:
     """Everything the document says is in the workspace; with --replace, nothing else is."""
-    after = export_document(session=session, team_id=team_id)
-    group = doc.group.model_dump() if replace else doc.group.model_dump(include=doc.group.model_fields_set)
+    after = export_document(session=session, group=workspace_group(session, team_id))
+    # The short name names the group in its workspace: an import keeps it (`/gmg group rename` changes it).
+    assert after["group"]["short_name"] == before["group"]["short_name"]
+    fields = doc.group.model_fields_set if not replace else None
+    group = doc.group.model_dump(include=fields, exclude={"short_name"})
     assert {k: after["group"][k] for k in group} == group
     members = {m["code"]: m for m in after["members"]}
     expected: dict[str, dict[str, Any]] = {}
@@ -738,13 +768,14 @@ def check_complete(
 @given(text=documents(), replace=st.booleans())
 def test_any_document_imports_whole_or_not_at_all(engine: Engine, text: str, replace: bool) -> None:
     with Session(engine) as session:
-        team_id = new_team(session).team_id
+        team_id = new_team(session)
         rows = team_rows(session, team_id)
-        before = export_document(session=session, team_id=team_id)
+        group = workspace_group(session, team_id)
+        before = export_document(session=session, group=group)
         doc = None
         try:
             doc = parse_document(text)
-            import_document(session=session, team_id=team_id, doc=doc, replace=replace)
+            import_document(session=session, group=group, team_id=team_id, doc=doc, replace=replace)
         except ImportError_ as exc:
             note(f"refused: {exc}")
             assert str(exc)
@@ -754,11 +785,10 @@ def test_any_document_imports_whole_or_not_at_all(engine: Engine, text: str, rep
         session.commit()
         check_complete(session, team_id, doc, replace, before)
         # What was imported serves: questions, and the reminder plan the dispatcher makes.
-        group = queries.get_group(session=session, team_id=team_id)
-        assert group is not None
+        group = workspace_group(session, team_id)
         for question in QUESTIONS:
             response = handle_command(
-                session=session, group=group, text=question, user_id=MEMBER, is_admin=False, now=NOW
+                session=session, team_id=team_id, text=question, user_id=MEMBER, is_admin=False, now=NOW
             )
             check_answer(response, question)
         notices.replan(session=session, group=group, now=NOW)
@@ -768,10 +798,16 @@ def test_any_document_imports_whole_or_not_at_all(engine: Engine, text: str, rep
 def import_text(engine: Engine, text: str, replace: bool) -> tuple[str, str]:
     """Imports into a seeded workspace; returns the export before and after."""
     with Session(engine) as session:
-        team_id = new_team(session).team_id
+        team_id = new_team(session)
         before = exported(session, team_id)
         try:
-            import_document(session=session, team_id=team_id, doc=parse_document(text), replace=replace)
+            import_document(
+                session=session,
+                group=workspace_group(session, team_id),
+                team_id=team_id,
+                doc=parse_document(text),
+                replace=replace,
+            )
         except ImportError_:
             session.rollback()
             return before, exported(session, team_id)
@@ -815,17 +851,22 @@ rotation: [A, B]
 
 def test_an_imported_far_term_is_refused_or_leaves_a_working_bot(engine: Engine) -> None:
     with Session(engine) as session:
-        team_id = new_team(session).team_id
+        team_id = new_team(session)
         try:
-            import_document(session=session, team_id=team_id, doc=parse_document(FAR_TERM), replace=True)
+            import_document(
+                session=session,
+                group=workspace_group(session, team_id),
+                team_id=team_id,
+                doc=parse_document(FAR_TERM),
+                replace=True,
+            )
         except ImportError_:
             return
         session.commit()
-        group = queries.get_group(session=session, team_id=team_id)
-        assert group is not None
+        group = workspace_group(session, team_id)
         for question in ("next", "schedule 20"):
             response = handle_command(
-                session=session, group=group, text=question, user_id=MEMBER, is_admin=False, now=NOW
+                session=session, team_id=team_id, text=question, user_id=MEMBER, is_admin=False, now=NOW
             )
             check_answer(response, question)
         notices.replan(session=session, group=group, now=NOW)
@@ -888,8 +929,9 @@ def test_200_concurrent_signed_commands_are_all_answered_within_3_seconds(bot: R
     assert latencies[-1] < 3.0, f"slowest {latencies[-1]:.2f}s; p50 {latencies[len(latencies) // 2]:.3f}s"
     with Session(bot.services.engine) as session:
         for team in teams:
-            assert len(queries.list_members(session=session, team_id=team)) == 18
-            years = {t.first_day.year for t in queries.list_terms(session=session, team_id=team)}
+            group_id = default_group_id(session, team)
+            assert len(queries.list_members(session=session, group_id=group_id)) == 18
+            years = {t.first_day.year for t in queries.list_terms(session=session, group_id=group_id)}
             changed = {int(r[2].split()[2]) for r in requests if r[0] == team and r[1] == ADMIN}
             assert changed <= years, "a change answered 'saved' is missing"
 
@@ -897,14 +939,23 @@ def test_200_concurrent_signed_commands_are_all_answered_within_3_seconds(bot: R
 def test_the_first_requests_of_a_new_workspace_all_get_answers(engine: Engine) -> None:
     """Two first requests of a new workspace at once: the one that loses the race uses the other's group."""
     first = Session(engine)
-    first.add(Group(team_id="TRACE01", name="Created by the other request"))
-    first.flush()  # the other request's group, not committed yet
+    # The other request's group, the workspace's default, not committed yet.
+    groups.add_group(
+        session=first,
+        team_id="TRACE01",
+        group=Group(name="Created by the other request", short_name="OTHER"),
+        user_id=groups.BOT,
+        now=NOW,
+        action="create empty group",
+    )
     outcome: dict[str, Any] = {}
 
     def second_request() -> None:
         with Session(engine) as session:
             try:
-                outcome["group"] = ensure_workspace(session=session, team_id="TRACE01", seed=True, now=NOW).name
+                outcome["group"] = ensure_workspace(
+                    session=session, team_id="TRACE01", seed=True, now=NOW
+                ).name
             except Exception as exc:
                 outcome["error"] = repr(exc)[:300]
 
@@ -1150,16 +1201,21 @@ def kill_mid_burst_and_restart(
         deliveries.Planned(
             f"crash:{i}",
             "theme",
+            "T1",
             f"CCRASH{i:04d}",
             now - timedelta(seconds=1),
             now + timedelta(hours=1),
-            f"n{i}",
-            [],
+            "written",
+            {"text": f"n{i}", "blocks": None},
         )
         for i in range(burst)
     ]
     with Session(engine) as session:
-        deliveries.record_events(session=session, team_id="T1", planned=planned)
+        # Workspace T1's group, empty: it plans nothing of its own.
+        group = ensure_workspace(session=session, team_id="T1", seed=False, now=now)
+        assert group.id is not None
+        group_id = group.id
+        deliveries.record_events(session=session, group_id=group_id, planned=planned)
         session.commit()
     with HoldingSlack(hold_after=hold_after) as slack:
         worker = subprocess.Popen(
@@ -1186,7 +1242,9 @@ def kill_mid_burst_and_restart(
         assert hold_after < len(posted) < burst, "the kill did not land in the middle of the burst"
         in_flight = list(slack.held)
         with Session(engine) as session:
-            rows = {d.target: d for d in session.exec(select(Delivery).where(Delivery.team_id == "T1")).all()}
+            rows = {
+                d.target: d for d in session.exec(select(Delivery).where(Delivery.group_id == group_id)).all()
+            }
         # What the killed worker recorded as sent was posted; what it had in flight it did not record.
         assert {t for t, d in rows.items() if d.state == "sent"} <= set(posted) - set(in_flight)
         assert all(rows[t].state == "pending" and rows[t].claimed_by == "killed" for t in in_flight)

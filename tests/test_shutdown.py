@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from storage import deliveries
 from storage.models import Delivery
+from storage.transfer import ensure_workspace
 from tests.conftest import MEMBER, SIGNING_SECRET
 from tests.fakeslack import FakeSlack, post_signed, slash_command_body
 from tests.test_slack_run import bot_env, free_port, wait_healthy
@@ -68,19 +69,23 @@ def fan_out(engine: Engine) -> list[str]:
         deliveries.Planned(
             f"fan:{c}:{i}",
             "theme",
+            "T1",
             f"CFAN{c}",
             now - timedelta(seconds=1),
             now + timedelta(hours=1),
-            f"{c}/{i}",
-            [],
+            "written",
+            {"text": f"{c}/{i}", "blocks": None},
         )
         for c in range(CHANNELS)
         for i in range(POSTS_PER_CHANNEL)
     ]
     with Session(engine) as session:
-        deliveries.record_events(session=session, team_id="T1", planned=planned)
+        # Workspace T1's group, empty: it plans nothing of its own.
+        group = ensure_workspace(session=session, team_id="T1", seed=False, now=now)
+        assert group.id is not None
+        deliveries.record_events(session=session, group_id=group.id, planned=planned)
         session.commit()
-    return [p.text for p in planned]
+    return [p.params["text"] for p in planned]
 
 
 def rows(engine: Engine) -> list[Delivery]:

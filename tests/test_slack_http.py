@@ -9,7 +9,15 @@ from sqlmodel import Session
 from handlers import handle_command
 from storage import queries
 from storage.transfer import dump_yaml, export_document
-from tests.conftest import ADMIN, MEMBER, OPERATOR, SIGNING_SECRET, RunningBot
+from tests.conftest import (
+    ADMIN,
+    MEMBER,
+    OPERATOR,
+    SIGNING_SECRET,
+    RunningBot,
+    default_group_id,
+    workspace_group,
+)
 from tests.fakeslack import event_body, interactivity_body, post_signed
 
 
@@ -28,7 +36,7 @@ def texts(answer: dict) -> str:
 
 def snapshot(bot: RunningBot, team: str = "T1") -> str:
     with Session(bot.services.engine) as session:
-        return dump_yaml(export_document(session=session, team_id=team))
+        return dump_yaml(export_document(session=session, group=workspace_group(session, team)))
 
 
 def test_chair_answers_ephemerally_with_a_share_button(bot: RunningBot) -> None:
@@ -113,7 +121,7 @@ def test_workspace_admin_changes_and_member_is_refused(bot: RunningBot) -> None:
     assert "Only GMG admins" in texts(answer)
     assert snapshot(bot) == before
     with Session(bot.services.engine) as session:
-        entries = queries.list_audit_entries(session=session, team_id="T1", limit=5)
+        entries = queries.list_audit_entries(session=session, group_id=default_group_id(session), limit=5)
     assert entries[0].user_id == ADMIN and entries[0].action == "term set 2019 IOM Safe and orderly"
 
 
@@ -198,11 +206,9 @@ def test_cached_answers_follow_changes_made_by_another_process(bot: RunningBot) 
     assert again == answer
     # Another replica (or the CLI) decides the term: this process's cached answer must not survive it.
     with Session(bot.services.engine) as session:
-        group = queries.get_group(session=session, team_id="T1")
-        assert group is not None
         assert handle_command(
             session=session,
-            group=group,
+            team_id="T1",
             text="term set 2030 IOM",
             user_id=ADMIN,
             is_admin=True,

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from storage import queries
+from storage import groups, queries
 from storage.db import DatabaseURLError, make_engine, normalize_database_url
 from storage.models import Group
 from storage.transfer import (
@@ -23,23 +23,35 @@ from storage.transfer import (
     dump_yaml,
     export_document,
     import_document,
+    import_documents,
     parse_document,
 )
-from tests.conftest import Asker
+from tests.conftest import ADMIN, NOW, Asker, default_group_id, workspace_group
 
 TEAM = "T1"
 
 
 def export(session: Session, team_id: str = TEAM) -> str:
-    return dump_yaml(export_document(session=session, team_id=team_id))
+    """The workspace's default group, as `gmg-bot export` writes it."""
+    return dump_yaml(export_document(session=session, group=workspace_group(session, team_id)))
 
 
 def snapshot(session: Session, team_id: str = TEAM) -> dict[str, Any]:
-    return export_document(session=session, team_id=team_id)
+    return export_document(session=session, group=workspace_group(session, team_id))
 
 
 def load(session: Session, text: str, *, team_id: str = TEAM, replace: bool = False) -> None:
-    import_document(session=session, team_id=team_id, doc=parse_document(text), replace=replace)
+    """Imports the document into the workspace as `gmg-bot import` does: into the group of its short
+    name (made if need be), or the workspace's default group when it names none."""
+    import_documents(
+        session=session,
+        team_id=team_id,
+        docs=[parse_document(text)],
+        replace=replace,
+        user_id=ADMIN,
+        now=NOW,
+        action="import",
+    )
     session.commit()
 
 
@@ -106,9 +118,7 @@ def same_as_built_in(text: str) -> bool:
 
 def test_import_replace_into_a_new_workspace_answers_the_same(ask: Asker, session: Session) -> None:
     load(session, export(session), team_id="T3", replace=True)
-    group = queries.get_group(session=session, team_id="T3")
-    assert group is not None
-    other = Asker(session, group)
+    other = Asker(session, workspace_group(session, "T3"))
     for question in ["chair 2011-03-15", "history 2011", "chair 2018-05-01", "chair 2015-06-01", "members"]:
         assert other(question).text == ask(question).text
 
@@ -126,7 +136,9 @@ def test_replace_removes_what_the_document_does_not_hold(ask: Asker, session: Se
     assert document == {
         "group": {
             "name": "Small group",
-            "short_name": "",
+            # The document names no group, so it went to the default group, whose short name an
+            # import does not change (`/gmg group rename` does).
+            "short_name": "GMG",
             "timezone": "UTC",
             "term_months": 6,
             "handover_time": "00:00",
@@ -175,30 +187,30 @@ def test_merge_by_member_code_and_term_first_day(ask: Asker, session: Session) -
         "admins: [U0BOB]\n"
         "subscriptions:\n  - {channel: C0123ABCD, kinds: [themes]}\n",
     )
-    group = queries.get_group(session=session, team_id=TEAM)
-    assert group is not None
+    group = workspace_group(session)
+    group_id = default_group_id(session)
     # Only the keys given change: the name and the handover; the timezone stays.
     assert (group.name, group.handover_time, group.timezone) == (
         "Global Migration Group",
         "09:00",
         "Europe/Zurich",
     )
-    members = {m.code: m for m in queries.list_members(session=session, team_id=TEAM)}
+    members = {m.code: m for m in queries.list_members(session=session, group_id=group_id)}
     assert len(members) == 19
     assert members["UNICEF"].name == "United Nations Children's Fund"
     assert members["UNICEF"].joined == 2011
     assert members["UNICEF"].aliases == ["Children's Fund"]
     assert members["IFAD"].joined == 2019
-    terms = {t.first_day: t for t in queries.list_terms(session=session, team_id=TEAM)}
+    terms = {t.first_day: t for t in queries.list_terms(session=session, group_id=group_id)}
     assert len(terms) == 19
     assert (terms[date(2011, 1, 1)].chairs, terms[date(2011, 1, 1)].theme) == (["UNESCO"], "Replaced")
     assert terms[date(2019, 1, 1)].chairs == ["IFAD", "UNICEF"]
     assert terms[date(2011, 7, 1)].chairs == ["UNESCO"]
-    assert queries.get_rotation(session=session, team_id=TEAM) == ["IOM", "UNDP"]
-    assert queries.list_admins(session=session, team_id=TEAM) == ["U0ANA", "U0BOB"]
-    assert [(s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, team_id=TEAM)] == [
-        ("C0123ABCD", "themes")
-    ]
+    assert queries.get_rotation(session=session, group_id=group_id) == ["IOM", "UNDP"]
+    assert queries.list_admins(session=session, group_id=group_id) == ["U0ANA", "U0BOB"]
+    assert [
+        (s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, group_id=group_id)
+    ] == [("C0123ABCD", "themes")]
     assert "*UNESCO*" in ask("chair 2011-03-15").text
 
 
@@ -323,7 +335,7 @@ BAD_DOCUMENTS = [
         "rotation: 'QQQ': unknown member",
     ),
     ("not YAML", "group: [\n", "not valid YAML"),
-    ("not a mapping", "- a\n- b\n", "the document must be a mapping"),
+    ("not a mapping", "- a\n- b\n", "document must be a mapping with at least `group: {name: ...}`"),
     ("no group", "members: []\n", "group: Field required"),
 ]
 
@@ -341,7 +353,13 @@ def test_bad_documents_are_refused_whole(
     document = document.replace("group: {name: X", "group: {name: Changed, short_name: CHG", 1)
     for replace in (False,) if name in MERGE_ONLY else (False, True):
         with pytest.raises(ImportError_) as raised:
-            import_document(session=session, team_id=TEAM, doc=parse_document(document), replace=replace)
+            import_document(
+                session=session,
+                group=workspace_group(session),
+                team_id=TEAM,
+                doc=parse_document(document),
+                replace=replace,
+            )
         assert problem in str(raised.value)
         assert "\n" not in str(raised.value)
         # Nothing changed, even in this session before any rollback.
@@ -488,19 +506,20 @@ def test_cli_against_the_test_database(database_url: str, tmp_path: Path) -> Non
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            assert queries.list_team_ids(session=session) == ["local"]
+            assert groups.list_team_ids(session=session) == ["local"]
             assert export(session, "local") == exported.stdout
             assert same_as_built_in(exported.stdout)
-            unicef = queries.get_member(session=session, team_id="local", code="UNICEF")
+            local = default_group_id(session, "local")
+            unicef = queries.get_member(session=session, group_id=local, code="UNICEF")
             assert unicef is not None and unicef.name == "UN Children's Fund"
-            assert len(queries.list_terms(session=session, team_id="local")) == 18
+            assert len(queries.list_terms(session=session, group_id=local)) == 18
     finally:
         engine.dispose()
 
     # The export imports into another workspace exactly.
     imported = gmg_bot(["import", "out.yaml", "--replace", "--team", "T9"], cwd=tmp_path, database_url=url)
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout == "Imported 18 members and 18 terms into T9.\n"
+    assert imported.stdout == "Imported 18 members and 18 terms into GMG (T9).\n"
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
@@ -534,9 +553,10 @@ def test_cli_user_errors_and_an_empty_start(tmp_path: Path) -> None:
     engine = make_engine(fresh)
     try:
         with Session(engine) as session:
-            assert queries.list_team_ids(session=session) == ["local"]
-            assert queries.list_terms(session=session, team_id="local") == []
-            assert queries.get_lead_seconds(session=session, team_id="local") == [
+            assert groups.list_team_ids(session=session) == ["local"]
+            local = default_group_id(session, "local")
+            assert queries.list_terms(session=session, group_id=local) == []
+            assert queries.get_lead_seconds(session=session, group_id=local) == [
                 30 * 86400,
                 7 * 86400,
                 86400,

@@ -4,7 +4,7 @@ forms (`one`, `other`). Each part of the bot has its own module; an id is declar
 
 from collections.abc import Mapping
 
-from messages.catalog import calendar, commands, home, notices
+from messages.catalog import answers, calendar, changes, commands, configuration, feed, home, notices, page
 from messages.catalog.template import Template
 
 
@@ -18,4 +18,14 @@ def _merged(*parts: Mapping[str, Template]) -> dict[str, Template]:
     return catalog
 
 
-CATALOG = _merged(calendar.MESSAGES, commands.MESSAGES, home.MESSAGES, notices.MESSAGES)
+CATALOG = _merged(
+    answers.MESSAGES,
+    calendar.MESSAGES,
+    changes.MESSAGES,
+    commands.MESSAGES,
+    configuration.MESSAGES,
+    feed.MESSAGES,
+    home.MESSAGES,
+    notices.MESSAGES,
+    page.MESSAGES,
+)

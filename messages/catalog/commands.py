@@ -51,7 +51,8 @@ MESSAGES: dict[str, Template] = {
     "`/gmg group add GFMD Global Forum on Migration and Development`.",
     "groups.usage_rename": "Use `/gmg group rename SHORT NEW`, e.g. `/gmg group rename GFMD Forum`.",
     "groups.usage_default": "Use `/gmg group default SHORT`, e.g. `/gmg group default GFMD`.",
-    "groups.usage_remove": "Use `/gmg group remove SHORT`, and add `confirm` to remove a group that has terms.",
+    "groups.usage_remove": "Use `/gmg group remove SHORT`, and add `confirm` to remove a group that has "
+    "terms.",
     "groups.bad_short_name": "`{word}` is not a short name: use a letter, then letters, digits or hyphens "
     "(30 at most), e.g. `GFMD` or `EU-Council`.",
     "groups.reserved": "`{word}` is a /gmg command word, so it cannot name a group. Choose another short "

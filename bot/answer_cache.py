@@ -46,7 +46,8 @@ class AnswerCache:
             if depends is Depends.GROUP:
                 parts.append((group_id, version))
             elif depends is Depends.GROUPS:
-                parts.append(tuple((c[0], c[1], c[2], c[3]) for c in clocks))
+                # Each group's chair turns at its own handover time, in its own timezone.
+                parts.append(tuple((*c[:4], schedule_day_at(c[4], c[5], now)) for c in clocks))
             elif depends is Depends.SCHEDULE_DAY:
                 parts.append(schedule_day_at(timezone, handover_time, now))
             elif depends is Depends.CALENDAR_DAY:

@@ -24,16 +24,9 @@ from handlers.registry import COMMANDS
 from handlers.response import shown
 from storage import groups
 from storage.db import BATCH, SERVING, is_unavailable, make_engine, upgrade
+from storage.documents import ImportError_, dump_yaml, dump_yaml_documents, parse_documents
 from storage.models import Group
-from storage.transfer import (
-    ImportError_,
-    dump_yaml,
-    dump_yaml_documents,
-    ensure_workspace,
-    export_document,
-    import_documents,
-    parse_documents,
-)
+from storage.transfer import ensure_workspace, export_document, import_documents
 
 LOCAL_OPERATOR = "operator"
 

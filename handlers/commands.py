@@ -3,6 +3,7 @@
 `/gmg [GROUP] COMMAND ...`: when the first word is the short name of one of the workspace's groups, the
 command is about that group; otherwise about the workspace's default group."""
 
+import random
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -15,15 +16,18 @@ from handlers import registry
 from handlers.context import Args, ChannelAccess, Context
 from handlers.response import Part, Response, UsageError
 from handlers.text import Token, normalize_input, tokenize
-from messages import say
+from messages import Code, say
 from storage import groups
 from storage.db import is_write_conflict
 from storage.models import Group
 from storage.queries import ConcurrentChange
 
-# A change refused by the database for a concurrent one is tried again this many times in all.
-CONFLICT_ATTEMPTS = 4
-CONFLICT_BUDGET = 1.0
+# A change refused by the database for a concurrent one is tried again this many times in all, within
+# this many seconds (Slack waits 3), each time after a short random pause: changes that clashed once
+# would clash again if they all came back at the same instant.
+CONFLICT_ATTEMPTS = 6
+CONFLICT_BUDGET = 1.2
+CONFLICT_PAUSE = 0.03
 
 
 def handle_command(
@@ -75,6 +79,7 @@ def handle_command(
             # A lock waited for (SQLite's one writer) took its time already: answer while Slack waits.
             if time.monotonic() - started > CONFLICT_BUDGET:
                 break
+            time.sleep(random.uniform(0, CONFLICT_PAUSE))
     return _refused(say("usage.conflict"), footer="")
 
 
@@ -123,6 +128,8 @@ def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
     if not tokens:
         return registry.help_response(ctx)
     found = registry.find(tokens[0].value)
+    if found is None and tokens[0].value.lower() == "share":
+        raise UsageError(say("usage.share_alone", example=Code("/gmg chair share")))
     if found is None:
         raise registry.unknown_command(tokens, [g.short_name for g in ctx.groups])
     rest = tokens[1:]

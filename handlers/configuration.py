@@ -10,10 +10,10 @@ from handlers.response import Part, Response, UsageError
 from handlers.text import Token, channel_id_of, user_id_of
 from messages import Channel, Commas, Text, User, say
 from storage import queries
+from storage.documents import SUBSCRIPTION_KINDS, check_clock, check_timezone
 from storage.durations import MAX_LEAD_SECONDS, UNITS, DurationError, format_duration, parse_duration
 from storage.models import Group
 from storage.schedule import zone
-from storage.transfer import SUBSCRIPTION_KINDS, check_clock, check_timezone
 
 
 def subscribe(ctx: Context, args: Args) -> Response:

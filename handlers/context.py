@@ -89,15 +89,24 @@ class Context:
         return self.group.id
 
     @cached_property
-    def admin_answer(self) -> bool | None:
-        """Whether the user is an admin; None when Slack did not say in time and no listing does.
-        Asked only by what needs it, so that a question costs no admin lookup."""
-        elsewhere = self.admin_elsewhere() if callable(self.admin_elsewhere) else self.admin_elsewhere
-        if elsewhere or queries.is_listed_admin(
-            session=self.session, group_id=self.group_id, user_id=self.user_id
+    def _admin_elsewhere(self) -> bool | None:
+        return self.admin_elsewhere() if callable(self.admin_elsewhere) else self.admin_elsewhere
+
+    def admin_of(self, group: Group) -> bool | None:
+        """Whether the user is an admin of `group` (by Slack's word, or added to it); None when Slack did
+        not say in time and no listing does. Asked only by what needs it, so that a question costs no
+        admin lookup."""
+        assert group.id is not None
+        if self._admin_elsewhere or queries.is_listed_admin(
+            session=self.session, group_id=group.id, user_id=self.user_id
         ):
             return True
-        return elsewhere
+        return self._admin_elsewhere
+
+    @cached_property
+    def admin_answer(self) -> bool | None:
+        """Whether the user is an admin of the group the command is about."""
+        return self.admin_of(self.group)
 
     @property
     def is_admin(self) -> bool:

@@ -6,11 +6,11 @@ from handlers.response import Response, UsageError
 from handlers.text import unescape_slack
 from messages import Code, Names, say
 from storage import groups, queries
+from storage.documents import DEFAULT_LEADS
 from storage.durations import parse_duration
 from storage.matching import closest
 from storage.models import Group
 from storage.schedule import Schedule, schedule_day
-from storage.transfer import DEFAULT_LEADS
 
 MAX_NAME = 200
 
@@ -45,23 +45,39 @@ def list_groups(ctx: Context, args: Args) -> Response:
     )
 
 
-def _named(ctx: Context, word: str) -> Group:
+def _locked(ctx: Context) -> list[Group]:
+    """The workspace's groups, held until the change is saved (another change of them waits)."""
+    return groups.lock_workspace(session=ctx.session, team_id=ctx.team_id)
+
+
+def _admin_of(ctx: Context, *changed: Group) -> None:
+    """A change of groups needs an admin of each group it changes: an admin added to one group cannot
+    rename, remove or replace another."""
+    for group in changed:
+        answer = ctx.admin_of(group)
+        if answer is None:
+            raise UsageError(say("refused.slack_silent"))
+        if not answer:
+            raise UsageError(say("refused.change", group=group.short_name))
+
+
+def _named(ctx: Context, current: list[Group], word: str) -> Group:
     """The workspace's group of this short name, or a refusal that lists what might have been meant."""
-    group = groups.find_group(session=ctx.session, team_id=ctx.team_id, short_name=word)
+    group = next((g for g in current if groups.short_key(g.short_name) == groups.short_key(word)), None)
     if group is not None:
         return group
-    guess = closest(word, [g.short_name for g in ctx.groups])
+    guess = closest(word, [g.short_name for g in current])
     if guess:
         raise UsageError(say("groups.unknown_guess", word=word[:50], guess=guess))
     raise UsageError(say("groups.unknown", word=word[:50]))
 
 
-def _new_short_name(ctx: Context, word: str, renamed: Group | None = None) -> str:
+def _new_short_name(current: list[Group], word: str, renamed: Group | None = None) -> str:
     if not groups.SHORT_NAME.fullmatch(word):
         raise UsageError(say("groups.bad_short_name", word=word[:50]))
     if groups.is_reserved(word):
         raise UsageError(say("groups.reserved", word=word))
-    other = groups.find_group(session=ctx.session, team_id=ctx.team_id, short_name=word)
+    other = next((g for g in current if groups.short_key(g.short_name) == groups.short_key(word)), None)
     if other is not None and other is not renamed:
         raise UsageError(say("groups.taken", word=other.short_name, name=other.name))
     return word
@@ -71,8 +87,14 @@ def add(ctx: Context, args: Args) -> Response:
     tokens = args.tokens
     if len(tokens) < 3:
         raise UsageError(say("groups.usage_add"))
-    short = _new_short_name(ctx, tokens[1].value)
-    name = unescape_slack(args.text[tokens[2].start :] if len(tokens) > 3 else tokens[2].value).strip()
+    current = _locked(ctx)
+    # Adding a group changes what commands without a group name may mean: the default's admins decide.
+    _admin_of(ctx, current[0])
+    short = _new_short_name(current, tokens[1].value)
+    # One line: the name heads lists, App Home sections and the page.
+    name = " ".join(
+        unescape_slack(args.text[tokens[2].start :] if len(tokens) > 3 else tokens[2].value).split()
+    )
     if len(name) > MAX_NAME:
         raise UsageError(say("groups.name_too_long", length=len(name)))
     # A new group keeps the clock of the one the command was sent from: most follow one organization's.
@@ -95,17 +117,17 @@ def add(ctx: Context, args: Args) -> Response:
         session=ctx.session, group_id=group.id, seconds=[parse_duration(d) for d in DEFAULT_LEADS]
     )
     sections = [say("groups.added_body", short=short, name=name, example=Code(f"/gmg {short} chair"))]
-    if len(ctx.groups) == 0:
-        sections.append(say("groups.added_default"))
     return Response(title=say("groups.added"), sections=sections, changed=True)
 
 
 def rename(ctx: Context, args: Args) -> Response:
     if len(args.tokens) != 3:
         raise UsageError(say("groups.usage_rename"))
-    group = _named(ctx, args.tokens[1].value)
+    current = _locked(ctx)
+    group = _named(ctx, current, args.tokens[1].value)
+    _admin_of(ctx, group)
     old = group.short_name
-    short = _new_short_name(ctx, args.tokens[2].value, renamed=group)
+    short = _new_short_name(current, args.tokens[2].value, renamed=group)
     groups.rename_group(
         session=ctx.session,
         team_id=ctx.team_id,
@@ -122,9 +144,11 @@ def rename(ctx: Context, args: Args) -> Response:
 def make_default(ctx: Context, args: Args) -> Response:
     if len(args.tokens) != 2:
         raise UsageError(say("groups.usage_default"))
-    group = _named(ctx, args.tokens[1].value)
-    if ctx.groups and ctx.groups[0].id == group.id:
+    current = _locked(ctx)
+    group = _named(ctx, current, args.tokens[1].value)
+    if current[0].id == group.id:
         raise UsageError(say("groups.already_default", short=group.short_name))
+    _admin_of(ctx, current[0], group)
     groups.set_default_group(
         session=ctx.session,
         team_id=ctx.team_id,
@@ -142,9 +166,11 @@ def remove(ctx: Context, args: Args) -> Response:
     confirmed = len(words) == 3 and words[2] == "confirm"
     if len(words) != 2 and not confirmed:
         raise UsageError(say("groups.usage_remove"))
-    group = _named(ctx, args.tokens[1].value)
-    if len(ctx.groups) <= 1:
+    current = _locked(ctx)
+    group = _named(ctx, current, args.tokens[1].value)
+    if len(current) <= 1:
         raise UsageError(say("groups.last_group", short=group.short_name))
+    _admin_of(ctx, group)
     assert group.id is not None
     terms = len(queries.list_terms(session=ctx.session, group_id=group.id))
     if terms and not confirmed:
@@ -160,7 +186,7 @@ def remove(ctx: Context, args: Args) -> Response:
         action=ctx.command,
     )
     sections = [say("groups.removed_body", short=short, name=name)]
-    if ctx.groups[0].id == group.id:
+    if current[0].id == group.id:
         default = groups.default_group(session=ctx.session, team_id=ctx.team_id)
         if default is not None:
             sections.append(say("groups.removed_default", short=default.short_name))

@@ -11,7 +11,7 @@ from handlers import calendar, changes, configuration, groups, questions
 from handlers.context import Args, Context
 from handlers.response import Response, UsageError
 from handlers.text import Token
-from messages import Code, Lines, Words, say
+from messages import Code, Commas, Lines, Words, say
 from storage import groups as group_storage
 from storage.matching import closest
 
@@ -22,7 +22,7 @@ class Depends(Enum):
     """What an answer is computed from; a cached answer is reused while all of it stays the same."""
 
     GROUP = "the group's data (its version)"
-    GROUPS = "the workspace's groups: their names, versions and which is the default"
+    GROUPS = "the workspace's groups: their names, versions, which is the default, and each one's day"
     SCHEDULE_DAY = "the day whose term is in office (it turns at the handover time)"
     CALENDAR_DAY = "the group's calendar day (countdowns turn at midnight)"
 
@@ -433,6 +433,8 @@ def unknown_command(tokens: list[Token], group_names: list[str]) -> UsageError:
     it (`/gmg GFDM chair`), else the command meant."""
     word = tokens[0].value
     if len(tokens) > 1 and find(tokens[1].value) is not None and group_storage.SHORT_NAME.fullmatch(word):
+        if word.lower() in (name.lower() for name in group_names):
+            return UsageError(say("groups.named_twice", word=word[:50], example=Code(f"/gmg {word} chair")))
         near = closest(word, group_names)
         if near:
             return UsageError(say("groups.unknown_guess", word=word[:50], guess=near))
@@ -443,8 +445,8 @@ def unknown_command(tokens: list[Token], group_names: list[str]) -> UsageError:
     return UsageError(say("usage.not_a_command", word=word[:50]))
 
 
-def _usages(command: Command) -> Words:
-    return Words(tuple(say("code", code=Code(f"/gmg {f.usage}")) for f in command.forms))
+def _usages(command: Command) -> Commas:
+    return Commas(tuple(Code(f"/gmg {f.usage}") for f in command.forms))
 
 
 def help_response(ctx: Context) -> Response:

@@ -14,7 +14,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from storage import queries
-from storage.models import Group, GroupLink
+from storage.models import Delivery, Group, GroupLink, Subscription
 
 # The command line's workspace: groups prepared there belong to no Slack workspace yet.
 LOCAL = "local"
@@ -166,17 +166,42 @@ def _audit(
     )
 
 
+def lock_workspace(*, session: Session, team_id: str) -> list[Group]:
+    """Takes the workspace's groups for this transaction, and returns them as they now are: a change
+    of which groups it has, or of which is the default, waits here for another in progress (PostgreSQL
+    locks the rows; SQLite's one writer is taken), so that two such changes at once cannot together
+    leave it without a group or without a default."""
+    session.execute(
+        update(GroupLink)
+        .where(col(GroupLink.team_id) == team_id)
+        .values(is_default=col(GroupLink.is_default))
+    )
+    session.expire_all()
+    return workspace_groups(session=session, team_id=team_id)
+
+
 def add_group(
-    *, session: Session, team_id: str, group: Group, user_id: str, now: datetime, action: str
+    *,
+    session: Session,
+    team_id: str,
+    group: Group,
+    user_id: str,
+    now: datetime,
+    action: str,
+    default: bool | None = None,
 ) -> Group:
-    """Adds a group seen by the workspace; it becomes the default when the workspace has none. The
-    database refuses a short name the workspace already uses (IntegrityError)."""
+    """Adds a group seen by the workspace; it becomes the default when the workspace has none (or when
+    `default` says so). The database refuses a short name the workspace already uses, and a second
+    default (IntegrityError)."""
     session.add(group)
     session.flush()
     assert group.id is not None
-    first = default_group(session=session, team_id=team_id) is None
+    if default is None:
+        default = default_group(session=session, team_id=team_id) is None
     session.add(
-        GroupLink(team_id=team_id, group_id=group.id, short_key=short_key(group.short_name), is_default=first)
+        GroupLink(
+            team_id=team_id, group_id=group.id, short_key=short_key(group.short_name), is_default=default
+        )
     )
     session.flush()
     _audit(
@@ -269,13 +294,24 @@ def take_over_unclaimed(*, session: Session, team_id: str, now: datetime) -> lis
     """The first Slack workspace takes over the groups prepared with the command line (in `local`),
     once: their links move to it, audited. Returns them; none when there are none or another
     workspace took them first."""
+    # Looked for first: the update would take the write lock even when there is nothing to move.
+    if session.exec(select(GroupLink.group_id).where(col(GroupLink.team_id) == LOCAL)).first() is None:
+        return []
     moved = session.execute(
         update(GroupLink)
         .where(col(GroupLink.team_id) == LOCAL)
         .values(team_id=team_id)
         .returning(col(GroupLink.group_id))
     ).all()
-    taken = [g for g in (session.get(Group, row[0]) for row in moved) if g is not None]
+    ids = [row[0] for row in moved]
+    # Their channels and the posts planned for them are the new workspace's now: its token posts them.
+    for table in (Subscription, Delivery):
+        session.execute(
+            update(table)
+            .where(col(table.group_id).in_(ids), col(table.team_id) == LOCAL)
+            .values(team_id=team_id)
+        )
+    taken = [g for g in (session.get(Group, group_id) for group_id in ids) if g is not None]
     for group in taken:
         _audit(
             session,

@@ -65,8 +65,12 @@ class GroupBase(SQLModel):
 
 
 class Group(GroupBase, table=True):
-    # The feed is fetched by its key alone, so the key is unique and indexed.
-    __table_args__ = (Index("ix_group_calendar_key", "calendar_key", unique=True),)
+    # The feed is fetched by its key alone, so the key is unique and indexed. SQLite never reuses the id
+    # of a removed group: answers cached, buttons and modals shown for it must not reach a new one.
+    __table_args__ = (
+        Index("ix_group_calendar_key", "calendar_key", unique=True),
+        {"sqlite_autoincrement": True},
+    )
     id: int | None = Field(default=None, primary_key=True)
     # The secret in the calendar feed's URL; made when first needed, never exported.
     calendar_key: str | None = Field(default=None, max_length=64)

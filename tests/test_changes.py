@@ -11,8 +11,9 @@ from sqlmodel import Session
 from bot.blocks import answer_blocks, answer_text
 from handlers import Response
 from storage import groups, queries
+from storage.documents import parse_document
 from storage.models import AuditEntry, Group, Term
-from storage.transfer import export_document, import_document, parse_document
+from storage.transfer import export_document, import_document
 from tests.conftest import ADMIN, MEMBER, NOW, Asker
 
 TEAM = "T1"
@@ -599,7 +600,7 @@ BAD: dict[str, list[tuple[str, str]]] = {
         ("term clera 2011", "Did you mean `/gmg term clear`?"),
         (
             "term",
-            "`/gmg term` needs a sub-command: `/gmg term set PERIOD CHAIR[+CHAIR] [THEME]` and "
+            "`/gmg term` needs a sub-command: `/gmg term set PERIOD CHAIR[+CHAIR] [THEME]`, "
             "`/gmg term clear PERIOD`",
         ),
         ("membr add X Y", "Did you mean `/gmg member`?"),

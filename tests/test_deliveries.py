@@ -17,8 +17,9 @@ from bot.scheduler import DeliveryClock
 from bot.slack_client import make_web_client
 from handlers import Response, handle_command
 from storage import deliveries, groups, queries
+from storage.documents import parse_document
 from storage.models import Delivery, Group
-from storage.transfer import import_document, parse_document
+from storage.transfer import import_document
 from tests.fakeslack import FakeSlack
 
 ADMIN = "UADMIN01"

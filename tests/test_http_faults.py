@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import Session
 
-from storage.transfer import dump_yaml, export_document
+from storage.documents import dump_yaml
+from storage.transfer import export_document
 from tests.conftest import ADMIN, MEMBER, SIGNING_SECRET, RunningBot, workspace_group
 from tests.fakeslack import event_body, interactivity_body, post_signed, slash_command_payload
 

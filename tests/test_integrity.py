@@ -25,15 +25,9 @@ from handlers import Response
 from storage import groups, queries
 from storage.db import MIGRATIONS, make_engine, upgrade
 from storage.deliveries import PENDING, REPLANNED, SKIPPED
+from storage.documents import ImportError_, dump_yaml, parse_document
 from storage.models import Delivery, Group, Member, Subscription, Term
-from storage.transfer import (
-    ImportError_,
-    dump_yaml,
-    ensure_workspace,
-    export_document,
-    import_document,
-    parse_document,
-)
+from storage.transfer import ensure_workspace, export_document, import_document
 from tests.conftest import (
     ADMIN,
     NOW,

@@ -591,8 +591,8 @@ def test_projection_for_a_group_with_no_terms(session: Session, empty_group: Gro
     assert queries.get_rotation(session=session, group_id=empty_group.id) == ["AAA", "BBB"]
     now = ask("chair")
     # A group is named by its short name; the empty group's is the default one.
-    assert empty_group.short_name == "main"
-    assert "*AAA* (Agency A) chairs the main: 1 Jan to 30 Jun 2011." in now.text
+    assert empty_group.short_name == "Board"
+    assert "*AAA* (Agency A) chairs the Board: 1 Jan to 30 Jun 2011." in now.text
     assert "_(projected from the rotation)_" in now.text
     assert "Next: *BBB* from 1 Jul 2011." in now.text
     assert "*AAA*" in ask("chair 2012-03").text

@@ -43,19 +43,10 @@ from bot.server import MAX_BODY_BYTES
 from bot.slack_client import make_web_client
 from handlers import Response, handle_command, notices
 from storage import deliveries, groups, queries
+from storage.documents import Document, ImportError_, dump_yaml, parse_document
 from storage.durations import format_duration, parse_duration
 from storage.models import Delivery, Group, GroupLink
-from storage.transfer import (
-    BUILT_IN,
-    Document,
-    ImportError_,
-    dump_yaml,
-    ensure_workspace,
-    export_document,
-    import_document,
-    import_documents,
-    parse_document,
-)
+from storage.transfer import BUILT_IN, ensure_workspace, export_document, import_document, import_documents
 from tests.conftest import ADMIN, MEMBER, NOW, SIGNING_SECRET, RunningBot, default_group_id, workspace_group
 from tests.fakeslack import FakeSlack, sign
 

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from handlers import handle_command
 from storage import queries
-from storage.transfer import dump_yaml, export_document
+from storage.documents import dump_yaml
+from storage.transfer import export_document
 from tests.conftest import (
     ADMIN,
     MEMBER,

@@ -16,16 +16,9 @@ from sqlmodel import Session
 
 from storage import groups, queries
 from storage.db import DatabaseURLError, make_engine, normalize_database_url
+from storage.documents import ImportError_, dump_yaml, parse_document
 from storage.models import Group
-from storage.transfer import (
-    BUILT_IN,
-    ImportError_,
-    dump_yaml,
-    export_document,
-    import_document,
-    import_documents,
-    parse_document,
-)
+from storage.transfer import BUILT_IN, export_document, import_document, import_documents
 from tests.conftest import ADMIN, NOW, Asker, default_group_id, workspace_group
 
 TEAM = "T1"

@@ -25,6 +25,8 @@ from bot.service import Services
 from bot.slack_client import error_code
 from handlers.home import FormError, current_period, term_command, theme_command
 from handlers.response import shown
+from messages import say
+from messages.render import render
 from storage import groups
 from storage.db import is_unavailable
 from storage.models import Group
@@ -66,20 +68,27 @@ def register(app: App, services: Services) -> None:
             # The tab keeps what it showed; the next opening tries again.
             log.warning("home user=%s outcome=unavailable", event["user"])
 
-    def chosen_group(session: Session, team_id: str, group_id: int | None) -> Group:
-        """The group a button or modal is for (one of the workspace's), else the workspace's default."""
+    def chosen_group(session: Session, team_id: str, group_id: int | None) -> Group | None:
+        """The group a button or modal is for, one of the workspace's (none: the default); None when
+        it names one the workspace no longer has (removed while the view was open)."""
         default = ensure_workspace(
             session=session, team_id=team_id, seed=services.settings.seed, now=datetime.now(UTC)
         )
-        mine = groups.workspace_groups(session=session, team_id=team_id)
-        return next((g for g in mine if g.id == group_id), default)
+        if group_id is None:
+            return default
+        return next(
+            (g for g in groups.workspace_groups(session=session, team_id=team_id) if g.id == group_id), None
+        )
 
     @app.action(OPEN_TERM_MODAL)
     def open_term_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         with Session(services.engine) as session:
             group = chosen_group(session, body["team"]["id"], group_of(action.get("value")))
-            view = term_modal(session=session, group=group)
+            view = term_modal(session=session, group=group) if group else None
+        if view is None:  # the group is gone: show the Home tab as it now is
+            publish_home(services, client, team_id=body["team"]["id"], user_id=body["user"]["id"])
+            return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(OPEN_THEME_MODAL)
@@ -87,8 +96,11 @@ def register(app: App, services: Services) -> None:
         ack()
         with Session(services.engine) as session:
             group = chosen_group(session, body["team"]["id"], group_of(action.get("value")))
-            period = current_period(session=session, group=group, now=datetime.now(UTC))
-            view = theme_modal(group=group, period=period)
+            period = current_period(session=session, group=group, now=datetime.now(UTC)) if group else ""
+            view = theme_modal(group=group, period=period) if group else None
+        if view is None:
+            publish_home(services, client, team_id=body["team"]["id"], user_id=body["user"]["id"])
+            return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def submit(
@@ -103,6 +115,9 @@ def register(app: App, services: Services) -> None:
         try:
             with Session(services.engine) as session:
                 group = chosen_group(session, team_id, group_of(body.get("view", {}).get("private_metadata")))
+                if group is None:
+                    ack(response_action="errors", errors={field: render(say("modal.group_gone"), "plain")})
+                    return
                 # The modal's command goes to its group, named first as in `/gmg GFMD term set ...`.
                 command = f"{group.short_name} {command}"
             response = services.answer(team_id=team_id, user_id=user_id, text=command, channel_id=None)

@@ -32,6 +32,7 @@ MESSAGES: dict[str, Template] = {
     "usage.did_you_mean_sub": "`{word}` is not a sub-command. Did you mean {suggestion}?",
     "usage.not_a_sub": "`{word}` is not a sub-command of {command}. Use {forms}.",
     "usage.sub_needed": "{command} needs a sub-command: {forms}.",
+    "usage.share_alone": "`share` goes after a question, to post its answer in the channel: e.g. {example}.",
     "usage.conflict": "Other changes to the group were being saved at the same moment, and this one could "
     "not be checked against them. Nothing was changed: send the command again.",
     "refused.change": "Only {group} admins can change this. Ask one of the admins (`/gmg admin`), or a "
@@ -58,13 +59,13 @@ MESSAGES: dict[str, Template] = {
     "groups.reserved": "`{word}` is a /gmg command word, so it cannot name a group. Choose another short "
     "name.",
     "groups.taken": "This workspace already has a group named `{word}`: {name}.",
+    "groups.named_twice": "The group `{word}` is named twice: name it once, first, e.g. {example}.",
     "groups.unknown": "`{word}` is not a group of this workspace. See them with `/gmg groups`.",
     "groups.unknown_guess": "`{word}` is not a group of this workspace. Did you mean `{guess}`?",
     "groups.name_too_long": "The full name is {length} characters long; keep it to 200.",
     "groups.added": "Group added",
     "groups.added_body": "*{short}*: {name}. Ask about it with {example}; fill it with "
     "`/gmg {short} member add` and `/gmg {short} term set`, or `gmg-bot import`.",
-    "groups.added_default": "It is the default group: commands without a group name go to it.",
     "groups.renamed": "Group renamed",
     "groups.renamed_body": "*{old}* is now *{short}*: ask with {example}.",
     "groups.default_set": "Default group set",

@@ -25,6 +25,7 @@ MESSAGES: dict[str, Template] = {
     "home.more_groups": "More groups than fit here: see them all with `/gmg groups`.",
     "modal.term_title": "{short}: set a term",
     "modal.theme_title": "{short}: set a theme",
+    "modal.group_gone": "This group is no longer followed in this workspace: nothing was saved.",
     "modal.save": "Save",
     "modal.cancel": "Cancel",
     "modal.period": "Period",

@@ -205,6 +205,7 @@ def _create_tables() -> None:
         sa.Column("topic_channel", sa.String(length=32), nullable=True),
         sa.Column("calendar_key", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_group_calendar_key", "group", ["calendar_key"], unique=True)
     op.create_table(

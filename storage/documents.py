@@ -1,0 +1,278 @@
+"""A group as a YAML document: its shape, checked field by field (pydantic), and how files are read
+(one document per group, `---` between them) and written. Nothing here touches the database."""
+
+import re
+import unicodedata
+from datetime import date, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from storage import groups
+from storage.durations import DurationError, format_duration, parse_duration
+from storage.matching import canonical_code
+
+try:  # libyaml's parser when PyYAML has it: the built-in data is read for every new workspace
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+DEFAULT_LEADS = ["30d", "7d", "1d"]
+# A group imported without a short name, into a workspace that has none yet.
+DEFAULT_SHORT_NAME = "Board"
+SUBSCRIPTION_KINDS = ("reminders", "themes")
+USER_ID = r"^[UW][A-Z0-9]{2,31}$"
+CHANNEL_ID = r"^[CGD][A-Z0-9]{2,31}$"
+
+
+class ImportError_(ValueError):
+    """A document that cannot be imported; the message names the record and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        # PostgreSQL refuses NUL in text: refuse it here, naming the record, before anything is written.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in texts):
+            raise ValueError("contains a NUL character")
+        # NFC: an accent written as a separate combining mark is stored as the one character it shows.
+        if isinstance(value, list):
+            return [_nfc(v) for v in value]
+        return _nfc(value)
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+class GroupDoc(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    # Names the group the document goes to; none: the workspace's default group.
+    short_name: str = Field(default="", max_length=30)
+    timezone: str = "UTC"
+    term_months: int = Field(default=6, ge=1, le=24)
+    handover_time: str = "00:00"
+    topic_channel: str | None = Field(default=None, pattern=CHANNEL_ID)
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # The name heads lists, App Home sections and the page: one line.
+        return " ".join(value.split())
+
+    @field_validator("short_name")
+    @classmethod
+    def _short_name(cls, value: str) -> str:
+        try:
+            return groups.check_short_name(value) if value else value
+        except groups.ShortNameError as exc:
+            raise ValueError(str(exc).replace("`", "")) from exc
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("handover_time", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError('write the handover time as a quoted "HH:MM", e.g. "09:00"')
+        return check_clock(value)
+
+
+def _canonical(value: Any) -> Any:
+    # Before the length is checked: the compatibility forms of a code may be longer than it.
+    return canonical_code(value) if isinstance(value, str) else value
+
+
+class MemberDoc(_Strict):
+    code: Annotated[str, BeforeValidator(_canonical)] = Field(min_length=1, max_length=50)
+    name: str = Field(default="", max_length=200)
+    active: bool = True
+    joined: int | None = Field(default=None, ge=1900, le=2200)
+    note: str = Field(default="", max_length=1000)
+    aliases: list[Annotated[str, Field(min_length=1, max_length=50)]] = []
+    focal_points: list[Annotated[str, Field(pattern=USER_ID)]] = []
+
+
+class TermDoc(_Strict):
+    first_day: date
+    last_day: date
+
+    @field_validator("first_day", "last_day")
+    @classmethod
+    def _in_range(cls, value: date) -> date:
+        # The bot projects and counts beyond a term's days: keep them where dates still work.
+        if not 1900 <= value.year <= 2200:
+            raise ValueError(f"{value} is out of range: use years from 1900 to 2200")
+        return value
+
+    chairs: list[str] = Field(min_length=1, max_length=10)
+    theme: str = Field(default="", max_length=150)
+    description: str = Field(default="", max_length=3000)
+    note: str = Field(default="", max_length=1000)
+
+
+class RemindersDoc(_Strict):
+    lead_times: list[str] = Field(max_length=20)
+
+    @field_validator("lead_times")
+    @classmethod
+    def _leads(cls, values: list[str]) -> list[str]:
+        try:
+            return [format_duration(parse_duration(v)) for v in values]
+        except DurationError as exc:
+            raise ValueError(str(exc).replace("`", "")) from exc
+
+
+class SubscriptionDoc(_Strict):
+    channel: str = Field(pattern=CHANNEL_ID)
+    kinds: list[Literal["reminders", "themes"]] = Field(min_length=1)
+
+
+class Document(_Strict):
+    group: GroupDoc
+    members: list[MemberDoc] = []
+    terms: list[TermDoc] = []
+    rotation: list[str] | None = None
+    reminders: RemindersDoc | None = None
+    subscriptions: list[SubscriptionDoc] = []
+    admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
+
+
+EMPTY = Document(
+    group=GroupDoc(name="Rotating chair group", short_name=DEFAULT_SHORT_NAME),
+    reminders=RemindersDoc(lead_times=DEFAULT_LEADS),
+)
+
+# Names people use that the IANA database spells otherwise (Geneva keeps Zurich's clock).
+TIMEZONE_ALIASES = {"Europe/Geneva": "Europe/Zurich"}
+
+
+def check_timezone(value: str) -> str:
+    value = TIMEZONE_ALIASES.get(value, value)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder, a name too long
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name like Europe/Geneva") from exc
+    return value
+
+
+def check_clock(value: str) -> str:
+    if not re.fullmatch(r"\d{2}:\d{2}", value):
+        raise ValueError(f"{value!r} is not a time; use HH:MM, e.g. 09:00")
+    try:
+        time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a time of day; use HH:MM from 00:00 to 23:59") from exc
+    return value
+
+
+# Reading
+
+
+class _Loader(SafeLoader):
+    """Safe YAML that leaves dates as text: validation then names the record of a day like 2011-02-30."""
+
+
+def _as_text(loader: SafeLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+def _mapping_once(loader: SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping whose keys each appear once: YAML would let the last of two win, silently."""
+    seen: dict[tuple[type, Any], int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool):
+            continue
+        line = key_node.start_mark.line + 1
+        if (type(key), key) in seen:
+            raise ImportError_(
+                f"line {line}: the key `{key}` appears twice in one mapping "
+                f"(first on line {seen[type(key), key]}); keep one"
+            )
+        seen[type(key), key] = line
+    return loader.construct_mapping(node, deep=True)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping_once)
+
+
+def parse_documents(text: str) -> list[Document]:
+    """One document per group, separated by `---` lines; a file of one document is one group. Each
+    names its group by `group.short_name`, and no two the same one."""
+    try:
+        raws = [raw for raw in yaml.load_all(text, Loader=_Loader) if raw is not None]
+    except yaml.YAMLError as exc:
+        raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
+    if not raws:
+        raise ImportError_("the file holds no document: write at least `group: {name: ...}`")
+    docs = [_validated(raw, i if len(raws) > 1 else None) for i, raw in enumerate(raws)]
+    seen: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        first = seen.setdefault(groups.short_key(doc.group.short_name), i)
+        if first != i:
+            name = doc.group.short_name or "(no short name: the default group)"
+            raise ImportError_(f"documents {first + 1} and {i + 1} are both the group {name}")
+    return docs
+
+
+def parse_document(text: str) -> Document:
+    """A file of exactly one group."""
+    docs = parse_documents(text)
+    if len(docs) != 1:
+        raise ImportError_(f"the file holds {len(docs)} documents; one group was expected")
+    return docs[0]
+
+
+def _validated(raw: Any, index: int | None) -> Document:
+    where = "" if index is None else f"document {index + 1}: "
+    if not isinstance(raw, dict):
+        raise ImportError_(f"{where}a document must be a mapping with at least `group: {{name: ...}}`")
+    try:
+        return Document.model_validate(raw)
+    except ValidationError as exc:
+        raise ImportError_(where + _describe(exc, raw)) from exc
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    """The first problem, naming the record the way a person finds it in the file."""
+    error = exc.errors()[0]
+    loc = list(error["loc"])
+    where = str(loc[0]) if loc else "document"
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        where = f"{loc[0]}[{loc[1]}]"
+        records = raw.get(str(loc[0]))
+        record = records[loc[1]] if isinstance(records, list) and loc[1] < len(records) else None
+        if isinstance(record, dict):
+            label = record.get("code") or record.get("first_day") or record.get("channel")
+            if label is not None:
+                where += f" ({label})"
+        loc = loc[2:]
+    else:
+        loc = loc[1:]
+    field = ".".join(str(p) for p in loc)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{where}{': ' + field if field else ''}: {message}"
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_yaml_documents(documents: list[dict[str, Any]]) -> str:
+    """Several groups as one file: a YAML document each, `---` between them."""
+    return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=100)

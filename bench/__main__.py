@@ -3,8 +3,8 @@
 1. /gmg latency and throughput: the bot's real server (`gmg-bot run`) against a bare Bolt app on the
    same server stack, alternating A/B/A/B, 8 connections.
 2. Scale: the bot with 100,000 terms in its database against the bot with 20.
-3. Dispatch: lag from due time to Slack post for 1,000 deliveries falling due at once across 50
-   workspaces; fan-out of one theme post to 500 rate-limited channels.
+3. Dispatch: lag from due time to Slack post for 1,000 deliveries to 1,000 channels falling due at
+   once; fan-out of one theme post to 500 rate-limited channels.
 4. Footprint: resident memory with 100,000 terms, and time from start to a healthy /healthz.
 """
 
@@ -147,7 +147,7 @@ def posts_when(calls: Callable[[], list[dict[str, Any]]], count: int, timeout: f
 
 
 def dispatch_lag(workdir: Path, *, spread: timedelta) -> tuple[float, float, int]:
-    """1,000 deliveries across 50 workspaces falling due within `spread`: p50 and p99 lag, in seconds,
+    """1,000 deliveries to 1,000 channels falling due within `spread`: p50 and p99 lag, in seconds,
     from each one's due time to its post reaching Slack."""
     engine = make_engine(make_database(workdir / f"dispatch-{spread.total_seconds():.0f}.db", total_terms=20))
     start = datetime.now(UTC) + timedelta(seconds=3)

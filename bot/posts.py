@@ -1,6 +1,8 @@
 """Deliveries as Slack shows them, rendered when they are sent: a delivery row holds its post's
 messages (ids with parameters), so a change made after it was planned shows in it."""
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from bot.blocks import MAX_TEXT, body_blocks, clip
@@ -27,8 +29,18 @@ def message_payload(delivery: Delivery) -> tuple[str, list[dict[str, Any]] | Non
     if delivery.message == "written":  # planned before messages were data: sent as it was written then
         params = delivery.params or {}
         return str(params.get("text", "")), params.get("blocks") or None
-    sections, footer = _post(delivery)
+    text, blocks = _rendered(json.dumps(delivery.params, sort_keys=True))
+    return text, json.loads(blocks)
+
+
+# One post to many channels (a theme post to 500) is rendered once; the cache holds the parameters'
+# JSON, so a change made since planning is a new entry, never a stale one.
+@lru_cache(maxsize=256)
+def _rendered(params: str) -> tuple[str, str]:
+    stored = json.loads(params) or {}
+    sections = [decode(t) for t in stored.get("sections", [])]
+    footer = decode(stored.get("footer"))
     rendered = [render(t) for t in sections]
     shown_footer = render(footer) if footer is not None else ""
     text = clip("\n".join([*rendered, shown_footer]).strip(), MAX_TEXT)
-    return text, [b.to_dict() for b in body_blocks(rendered, shown_footer)]
+    return text, json.dumps([b.to_dict() for b in body_blocks(rendered, shown_footer)])

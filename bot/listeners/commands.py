@@ -13,12 +13,15 @@ from bot.blocks import MAX_BLOCKS, answer_blocks, answer_text
 from bot.service import Services
 from handlers import Response
 from handlers.commands import is_question
+from messages import say
+from messages.render import render
 from storage.db import is_unavailable
 
 SHARE_ACTION = "gmg_share"
-FAILURE = "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute."
-UNAVAILABLE = "The database is not answering, so nothing was changed. Please try again in a minute."
-REPLAYED = "This request was already received; it was not applied again."
+# What the edge itself says (no command was answered), from the catalog.
+FAILURE = render(say("answer.failure"), "plain")
+UNAVAILABLE = render(say("answer.unavailable"), "plain")
+REPLAYED = render(say("answer.replayed"), "plain")
 log = logging.getLogger("gmg.requests")
 
 
@@ -27,7 +30,9 @@ def with_share_button(response: Response, command: str) -> list[Block]:
     blocks = answer_blocks(response)
     if not (response.shareable and response.ephemeral) or len(blocks) >= MAX_BLOCKS:
         return blocks
-    button = ButtonElement(text="Share", action_id=SHARE_ACTION, value=command[:2000])
+    button = ButtonElement(
+        text=render(say("answer.share"), "plain"), action_id=SHARE_ACTION, value=command[:2000]
+    )
     return [*blocks, ActionsBlock(elements=[button])]
 
 

@@ -25,6 +25,12 @@ MESSAGES: dict[str, Template] = {
     "help.reminders": "when reminders go out",
     "help.settings": "timezone, handover time, term length",
     "help.groups_command": "the groups this workspace follows, with their chairs",
+    "answer.share": "Share",
+    "answer.failure": "Sorry, something went wrong on our side and nothing was changed. Please try again in "
+    "a minute.",
+    "answer.unavailable": "The database is not answering, so nothing was changed. Please try again in a "
+    "minute.",
+    "answer.replayed": "This request was already received; it was not applied again.",
     "usage.failed": "That did not work",
     "usage.see_help": "See every command with `/gmg help`.",
     "usage.not_a_command": "`{word}` is not a /gmg command.",

@@ -1,5 +1,5 @@
 """Answers to questions, reused while everything they depend on stays the same: the registry says what
-that is for each command (handlers.registry.Depends), and the key holds exactly that. A repeated
+that is for each command (handlers.forms.Depends), and the key holds exactly that. A repeated
 `/gmg chair` then costs one indexed read instead of loading the schedule."""
 
 import threading
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from handlers.commands import parse_question
-from handlers.registry import Depends
+from handlers.forms import Depends
 from handlers.text import normalize_input
 from storage import groups
 from storage.schedule import schedule_day_at

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from handlers import registry
 from handlers.context import Args, ChannelAccess, Context
+from handlers.forms import Form, choose
 from handlers.response import Part, Response, UsageError
 from handlers.text import Token, normalize_input, tokenize
 from messages import Code, say
@@ -133,7 +134,7 @@ def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
     if found is None:
         raise registry.unknown_command(tokens, [g.short_name for g in ctx.groups])
     rest = tokens[1:]
-    form = registry.choose(found, rest)
+    form = choose(found, rest)
     share = form.is_question and bool(rest) and rest[-1].value.lower() == "share"
     if form.admin and not ctx.is_admin:
         if ctx.admin_answer is None:
@@ -145,7 +146,7 @@ def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
     return response
 
 
-def parse_question(text: str) -> tuple[str, registry.Form] | None:
+def parse_question(text: str) -> tuple[str, Form] | None:
     """For a question (an answer the same for everyone who asks): the group word it starts with (""
     for none) and its form; None for a change or a command that is not one. A first word that is no
     command word is taken for a group's short name (they cannot be command words)."""

@@ -117,7 +117,8 @@ def _announcement(group: Group, incoming: Slot) -> Post:
 
 
 def _topic(group: Group, incoming: Slot) -> Post:
-    theme = say("topic.theme", theme=incoming.theme) if incoming.theme else say("topic.no_theme")
+    # A topic without a theme ends with the chairs.
+    theme = say("topic.theme", theme=incoming.theme) if incoming.theme else ""
     return Post((say("topic", group=group.short_name, chairs=Names(incoming.chairs), theme=theme),))
 
 

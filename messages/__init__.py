@@ -21,6 +21,23 @@ def say(message_id: str, /, **params: Any) -> Text:
 
 
 @dataclass(frozen=True)
+class Translated:
+    """Text a person wrote, with the translations they gave (a theme, a member's name): shown in the
+    reader's language where there is one, else as written."""
+
+    original: str
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def shown_in(self, language: str) -> str:
+        return dict(self.translations).get(language) or self.original
+
+    @staticmethod
+    def of(original: str, translations: dict[str, str] | None) -> "Translated | str":
+        given = tuple(sorted((k, v) for k, v in (translations or {}).items() if v))
+        return Translated(original, given) if given else original
+
+
+@dataclass(frozen=True)
 class Days:
     """A term's days, first to last."""
 
@@ -109,6 +126,7 @@ _KINDS: dict[str, type] = {
     "lines": Lines,
     "words": Words,
     "commas": Commas,
+    "translated": Translated,
 }
 _TAGS = {kind: tag for tag, kind in _KINDS.items()}
 
@@ -132,6 +150,8 @@ def encode(value: Any) -> Any:
         return {"$": "names", "names": list(value.names)}
     if isinstance(value, Users):
         return {"$": "users", "ids": list(value.ids)}
+    if isinstance(value, Translated):
+        return {"$": "translated", "original": value.original, "translations": dict(value.translations)}
     if type(value) in _TAGS:
         return {"$": _TAGS[type(value)], **{k: v for k, v in vars(value).items()}}
     raise TypeError(f"cannot store a {type(value).__name__} in a message")
@@ -155,5 +175,7 @@ def decode(value: Any) -> Any:
         return Names(tuple(value["names"]))
     if tag == "users":
         return Users(tuple(value["ids"]))
+    if tag == "translated":
+        return Translated(value["original"], tuple(sorted(value["translations"].items())))
     fields = {k: v for k, v in value.items() if k != "$"}
     return _KINDS[tag](**fields)

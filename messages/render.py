@@ -2,28 +2,67 @@
 
 A template (messages/catalog) is text with `{name}` fields and mrkdwn's own markers (`*bold*`,
 `_italic_`, `` `code` ``, a `>` quote line); each flavour writes the markers its way, then fills the
-fields with the parameters shown for that flavour, user text escaped for it."""
+fields with the parameters shown for that flavour, user text escaped for it.
+
+A message is rendered in a language (messages/languages.py): its template comes from that language's
+gettext catalog, and days, instants, countdowns and lists are written as its readers write them
+(Babel, from CLDR)."""
 
 import html
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from messages import At, Channel, Code, Commas, Countdown, Days, Lines, Names, Text, User, Users, Words
+from babel.dates import format_date, format_time, format_timedelta
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from messages import (
+    At,
+    Channel,
+    Code,
+    Commas,
+    Countdown,
+    Days,
+    Lines,
+    Names,
+    Text,
+    Translated,
+    User,
+    Users,
+    Words,
+)
 from messages.catalog import CATALOG
+from messages.languages import (
+    DAY_IN_YEAR_PATTERN,
+    DAY_PATTERN,
+    DEFAULT,
+    babel_locale,
+    month_locale,
+    translations,
+)
 
 Flavour = Literal["mrkdwn", "plain", "html"]
 
 
-def render(text: Text, flavour: Flavour = "mrkdwn") -> str:
-    entry = CATALOG[text.id]
-    if isinstance(entry, Mapping):
-        entry = entry["one" if text.params.get("count") == 1 else "other"]
-    template = _markers(entry, flavour)
-    values = {name: _value(value, flavour) for name, value in text.params.items()}
+def render(text: Text, flavour: Flavour = "mrkdwn", language: str = DEFAULT) -> str:
+    template = _markers(template_of(text, language), flavour)
+    values = {name: _value(value, flavour, language) for name, value in text.params.items()}
     return template.format_map(values)
+
+
+def template_of(text: Text, language: str) -> str:
+    """The message's template in `language`; a plural form chosen by the `count` parameter."""
+    entry = CATALOG[text.id]
+    catalog = translations(language)
+    if isinstance(entry, Mapping):
+        count = text.params.get("count")
+        return catalog.npgettext(
+            text.id, entry["one"], entry["other"], count if isinstance(count, int) else 2
+        )
+    return catalog.pgettext(text.id, entry)
 
 
 def _markers(template: str, flavour: Flavour) -> str:
@@ -39,36 +78,36 @@ def _markers(template: str, flavour: Flavour) -> str:
     return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", marked)
 
 
-def _value(value: Any, flavour: Flavour) -> str:
+def _value(value: Any, flavour: Flavour, language: str) -> str:
     if isinstance(value, Text):
-        return render(value, flavour)
+        return render(value, flavour, language)
+    if isinstance(value, Translated):
+        return _user_text(value.shown_in(language), flavour)
     if isinstance(value, str):
         return _user_text(value, flavour)
-    if isinstance(value, bool | int):
+    if isinstance(value, bool):
         return str(int(value))
+    if isinstance(value, int):
+        return format_decimal(value, locale=babel_locale(language), group_separator=False)
     if isinstance(value, datetime):
         raise TypeError("an instant is given as At(instant, timezone)")
     if isinstance(value, date):
-        return _time(value.isoformat(), day(value)) if flavour == "html" else day(value)
+        return _time(value.isoformat(), day(value, language)) if flavour == "html" else day(value, language)
     if isinstance(value, Days):
-        if flavour != "html":
-            return day_range(value.first, value.last)
-        first, last = value.first, value.last
-        start = f"{first.day} {first:%b}" if first.year == last.year else day(first)
-        return f"{_time(first.isoformat(), start)} to {_time(last.isoformat(), day(last))}"
+        return _days(value, flavour, language)
     if isinstance(value, At):
         zone = ZoneInfo(value.timezone)
-        shown = instant(value.instant, zone)
+        shown = instant(value.instant, zone, language)
         if flavour != "html":
             return shown
         return _time(value.instant.astimezone(zone).isoformat(timespec="minutes"), shown)
     if isinstance(value, Countdown):
-        return countdown(value.days)
+        return countdown(value.days, language)
     if isinstance(value, Names):
         marked = {"mrkdwn": "*{}*", "plain": "{}", "html": "<strong>{}</strong>"}[flavour]
-        return join_names([marked.format(_user_text(n, flavour)) for n in value.names])
+        return join_names([marked.format(_user_text(n, flavour)) for n in value.names], language)
     if isinstance(value, Users):
-        return " ".join(_value(User(u), flavour) for u in value.ids)
+        return " ".join(_value(User(u), flavour, language) for u in value.ids)
     if isinstance(value, User):
         return {"mrkdwn": f"<@{value.id}>", "plain": f"@{value.id}", "html": f"@{html.escape(value.id)}"}[
             flavour
@@ -85,12 +124,26 @@ def _value(value: Any, flavour: Flavour) -> str:
             code = code.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return f"`{code}`"
     if isinstance(value, Lines):
-        return ("<br>" if flavour == "html" else "\n").join(render(t, flavour) for t in value.items)
+        return ("<br>" if flavour == "html" else "\n").join(render(t, flavour, language) for t in value.items)
     if isinstance(value, Commas):
-        return ", ".join(_value(item, flavour) for item in value.items)
+        return ", ".join(_value(item, flavour, language) for item in value.items)
     if isinstance(value, Words):
-        return join_names([render(t, flavour) for t in value.items])
+        return join_names([render(t, flavour, language) for t in value.items], language)
     raise TypeError(f"no way to show a {type(value).__name__} in a message")
+
+
+def _days(days: Days, flavour: Flavour, language: str) -> str:
+    """A term's days: the first without its year where both share one (`1 Jan to 30 Jun 2011`)."""
+    first, last = days.first, days.last
+    if first.year == last.year:
+        start = format_date(first, DAY_IN_YEAR_PATTERN, locale=month_locale(language))
+    else:
+        start = day(first, language)
+    end = day(last, language)
+    if flavour == "html":
+        start, end = _time(first.isoformat(), start), _time(last.isoformat(), end)
+    # The words around the days are the catalog's; the days are already written for the flavour.
+    return template_of(Text("days.range"), language).format(first=start, last=end)
 
 
 def _time(machine: str, shown: str) -> str:
@@ -145,35 +198,36 @@ def to_plain(mrkdwn: str) -> str:
     return as_written(re.sub(r"(?m)^>", "  ", text))
 
 
-# Dates and times as the group reads them
+# Dates and times as the reader writes them
 
 
-def day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+def day(d: date, language: str = DEFAULT) -> str:
+    return format_date(d, DAY_PATTERN, locale=month_locale(language))
 
 
-def day_range(first: date, last: date) -> str:
-    if first.year == last.year:
-        return f"{first.day} {first:%b} to {day(last)}"
-    return f"{day(first)} to {day(last)}"
-
-
-def instant(at: datetime, zone: ZoneInfo) -> str:
+def instant(at: datetime, zone: ZoneInfo, language: str = DEFAULT) -> str:
     local = at.astimezone(zone)
-    return f"{day(local.date())} at {local:%H:%M} {local.tzname()}"
+    clock = format_time(local, "HH:mm", locale=babel_locale(language))
+    return template_of(Text("instant"), language).format(
+        day=day(local.date(), language), time=clock, zone=local.tzname()
+    )
 
 
-def countdown(days: int) -> str:
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
+_NEAR_DAYS = {0: "countdown.today", 1: "countdown.tomorrow", -1: "countdown.yesterday"}
 
 
-def join_names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def countdown(days: int, language: str = DEFAULT) -> str:
+    if days in _NEAR_DAYS:
+        return template_of(Text(_NEAR_DAYS[days]), language)
+    # Days however many there are: `in 45 days`, not `in 2 months`.
+    return format_timedelta(
+        timedelta(days=days),
+        granularity="day",
+        threshold=10**9,
+        add_direction=True,
+        locale=babel_locale(language),
+    )
+
+
+def join_names(names: list[str], language: str = DEFAULT) -> str:
+    return format_list(names, locale=babel_locale(language)) if names else ""

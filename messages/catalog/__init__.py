@@ -1,10 +1,24 @@
 """The catalog: every message the bot can say, by id, in English. A template is text with `{name}`
 fields and mrkdwn markers (messages/render.py); one that depends on a `count` is a mapping of plural
-forms (`one`, `other`). Each part of the bot has its own module; an id is declared once."""
+forms (`one`, `other`). Each part of the bot has its own module; an id is declared once.
+
+These modules are the source of the gettext catalogs in messages/locale (`python -m messages.update`
+extracts them, with the message id as each entry's context); each language is rendered from its own."""
 
 from collections.abc import Mapping
 
-from messages.catalog import answers, calendar, changes, commands, configuration, feed, home, notices, page
+from messages.catalog import (
+    answers,
+    calendar,
+    changes,
+    commands,
+    configuration,
+    feed,
+    formats,
+    home,
+    notices,
+    page,
+)
 from messages.catalog.template import Template
 
 
@@ -25,6 +39,7 @@ CATALOG = _merged(
     commands.MESSAGES,
     configuration.MESSAGES,
     feed.MESSAGES,
+    formats.MESSAGES,
     home.MESSAGES,
     notices.MESSAGES,
     page.MESSAGES,

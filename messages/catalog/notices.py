@@ -26,7 +26,6 @@ MESSAGES: dict[str, Template] = {
     },
     "topic": "{group} chair: {chairs}{theme}",
     "topic.theme": " · Theme: {theme}",
-    "topic.no_theme": "",
     "notice.theme_post": ":speech_balloon: *{group} theme* for {chairs}, {days}: *{theme}*",
     "notice.set_by": "Set by {who}.",
     "notice.change": ":warning: *{group} schedule change* for {days}: {summary}",

@@ -27,8 +27,9 @@ class AnswerCache:
         self._answers: OrderedDict[Key, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def key(self, *, team_id: str, text: str, now: datetime) -> Key | None:
-        """The cache key of a question, or None for a change, or a workspace not seen yet."""
+    def key(self, *, team_id: str, text: str, now: datetime, language: str) -> Key | None:
+        """The cache key of a question, or None for a change, or a workspace not seen yet; answers in
+        each language are kept apart."""
         question = parse_question(text)
         if question is None:
             return None
@@ -41,7 +42,7 @@ class AnswerCache:
             # No group yet, or a first word that names no group (the command answers with an error).
             return None
         _, _, group_id, version, timezone, handover_time = chosen[0]
-        parts: list[Hashable] = [team_id, normalize_input(text)]
+        parts: list[Hashable] = [team_id, language, normalize_input(text)]
         for depends in sorted(form.depends, key=lambda d: d.name):
             if depends is Depends.GROUP:
                 parts.append((group_id, version))

@@ -6,13 +6,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.admins import WorkspaceAdmins
 from bot.channels import SlackChannels
 from bot.listeners import register_listeners
 from bot.server import REQUEST_THREADS
 from bot.service import Services
 from bot.settings import Settings
 from bot.slack_client import make_answer_path_client, make_web_client
+from bot.slack_users import SlackUsers
 
 
 def create_services(settings: Settings, engine: Engine) -> Services:
@@ -22,7 +22,7 @@ def create_services(settings: Settings, engine: Engine) -> Services:
         settings=settings,
         engine=engine,
         client=client,
-        admins=WorkspaceAdmins(client=quick, operators=settings.admin_ids),
+        users=SlackUsers(client=quick, operators=settings.admin_ids),
         channels=SlackChannels(quick),
     )
 

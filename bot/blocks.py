@@ -24,8 +24,8 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def answer_blocks(response: Response) -> list[Block]:
-    title, sections, footer = response.parts("mrkdwn")
+def answer_blocks(response: Response, language: str) -> list[Block]:
+    title, sections, footer = response.parts("mrkdwn", language)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=clip(as_written(title), MAX_HEADER)))]
     return blocks + body_blocks(sections, footer, room=MAX_BLOCKS - 1)
 
@@ -42,5 +42,5 @@ def body_blocks(sections: list[str], footer: str, *, room: int = MAX_BLOCKS) -> 
     return blocks
 
 
-def answer_text(response: Response) -> str:
-    return clip(response.text, MAX_TEXT)
+def answer_text(response: Response, language: str) -> str:
+    return clip(response.mrkdwn(language), MAX_TEXT)

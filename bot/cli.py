@@ -22,6 +22,8 @@ from bot.settings import SettingError, Settings, check_slack_settings, load_sett
 from handlers import calendar, handle_command
 from handlers.registry import COMMANDS
 from handlers.response import shown
+from messages.languages import LANGUAGES, UnknownLanguage, check_language, unknown_language
+from messages.render import render
 from storage import groups
 from storage.db import BATCH, SERVING, is_unavailable, make_engine, upgrade
 from storage.documents import ImportError_, dump_yaml, dump_yaml_documents, parse_documents
@@ -105,7 +107,18 @@ def _commands_help() -> str:
     )
 
 
+def chosen_language(settings: Settings, language: str | None) -> str:
+    """--lang, else GMG_LANG; a language the bot does not speak is refused with the ones it does."""
+    if language is None:
+        return settings.gmg_lang
+    try:
+        return check_language(language)
+    except UnknownLanguage as exc:
+        fail(f"--lang: {render(unknown_language(exc.word), 'plain')}")
+
+
 GROUP_HELP = "The group (its short name); default: the workspace's default group."
+LANG_HELP = f"The language of the words ({', '.join(LANGUAGES)}); default GMG_LANG, else en."
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,12 +131,19 @@ def main() -> None:
 @click.option("--now", "now_text", help="Pretend it is this ISO date or datetime (group's timezone).")
 @click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
 @click.option("--group", "group_name", help=GROUP_HELP)
+@click.option("--lang", "language", help=LANG_HELP)
 @click.argument("text", nargs=-1)
 def ask(
-    user: str | None, now_text: str | None, team: str | None, group_name: str | None, text: tuple[str, ...]
+    user: str | None,
+    now_text: str | None,
+    team: str | None,
+    group_name: str | None,
+    language: str | None,
+    text: tuple[str, ...],
 ) -> None:
-    """Run a /gmg command, e.g. gmg-bot ask chair 2011-03-15, or gmg-bot ask --group GFMD chair."""
+    """Run a /gmg command, e.g. gmg-bot ask chair 2011-03-15, or gmg-bot ask --lang fr chair."""
     settings = settings_or_fail()
+    language = chosen_language(settings, language)
     engine = migrated_engine(settings)
     with Session(engine) as session:
         team_id, group = chosen_group(session, settings, team, group_name)
@@ -142,8 +162,8 @@ def ask(
             public_base_url=settings.public_base_url or None,
         )
     if not response.ok:
-        fail(" ".join(shown(p, "plain") for p in response.sections))
-    click.echo(response.plain())
+        fail(" ".join(shown(p, "plain", language) for p in response.sections))
+    click.echo(response.plain(language))
 
 
 def parse_now(text: str, timezone: str) -> datetime:
@@ -235,14 +255,18 @@ def export_command(file: Path | None, team: str | None, group_name: str | None, 
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--team", help="Workspace (Slack team id); default GMG_TEAM_ID or the only one.")
 @click.option("--group", "group_name", help=GROUP_HELP)
-def calendar_command(file: Path | None, team: str | None, group_name: str | None) -> None:
+@click.option("--lang", "language", help=LANG_HELP)
+def calendar_command(
+    file: Path | None, team: str | None, group_name: str | None, language: str | None
+) -> None:
     """Write a group's calendar feed (iCalendar), to FILE or to standard output."""
     settings = settings_or_fail()
+    language = chosen_language(settings, language)
     engine = migrated_engine(settings)
     now = datetime.now(UTC)
     with Session(engine) as session:
         _, group = chosen_group(session, settings, team, group_name)
-        data = calendar.feed(session=session, group=group, now=now)
+        data = calendar.feed(session=session, group=group, now=now, language=language)
     write_output(file, data)
 
 

@@ -21,12 +21,11 @@ from sqlmodel import Session
 from bot.posts import message_payload, topic_text
 from bot.scheduler import Senders
 from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope, retry_after
-from handlers import notices
-from messages.render import instant
+from bot.slack_users import SlackUsers
+from handlers import notices, reasons
 from storage import access, deliveries, groups, queries
 from storage.deliveries import FAILED, SENT, SKIPPED
 from storage.models import Delivery
-from storage.schedule import zone
 
 LEASE = timedelta(minutes=2)
 # Leases of held deliveries are extended this often, well before they run out.
@@ -62,10 +61,14 @@ def is_channel(target: str) -> bool:
 
 def transient_reason(code: str, status: int) -> str:
     if status >= 500:
-        return f"Slack answered {status}"
+        return reasons.slack_status(status)
     if code.endswith("_not_json"):
-        return f"Slack answered a page that is not JSON (HTTP {status})"
+        return reasons.not_json(status)
     return code
+
+
+# How long a direct message waits to learn its reader's language before it goes out in English.
+DM_LANGUAGE_WAIT = 5.0
 
 
 class Dispatcher:
@@ -82,6 +85,8 @@ class Dispatcher:
         self.engine = engine
         self.client = client
         self.operators = operators
+        # Direct messages are in each recipient's language: Slack says which, asked once in a while.
+        self.users = SlackUsers(client=client, operators=operators)
         self.clock = clock
         self.worker = worker or worker_name()
         self.recheck_paused = recheck_paused
@@ -194,18 +199,14 @@ class Dispatcher:
             log.info("delivery=%s skipped or taken over since it was claimed; not sent", claimed.key)
             return False
         if self.clock() >= delivery.expires_at:
-            group = queries.get_group(session=session, group_id=delivery.group_id)
-            due = instant(delivery.due_at, zone(group)) if group else delivery.due_at.isoformat()
-            self._finish(
-                session, delivery, SKIPPED, reason=f"too late: it was due {due} and is no longer useful"
-            )
+            self._finish(session, delivery, SKIPPED, reason=reasons.too_late(delivery.due_at))
             return False
         try:
             ts = self._post(delivery)
         except SlackApiError as exc:
             self._refused(session, delivery, exc)
         except NETWORK_ERRORS as exc:
-            self._retry(session, delivery, f"connection error ({type(exc).__name__})")
+            self._retry(session, delivery, reasons.connection_error(type(exc).__name__))
         else:
             self._finish(session, delivery, SENT, ts=ts)
         return True
@@ -228,14 +229,21 @@ class Dispatcher:
         return self._call(delivery)
 
     def _call(self, delivery: Delivery) -> str:
+        language = self._language(delivery)
         if delivery.kind == "topic":
-            self.client.conversations_setTopic(channel=delivery.target, topic=topic_text(delivery))
+            self.client.conversations_setTopic(channel=delivery.target, topic=topic_text(delivery, language))
             return ""
-        text, blocks = message_payload(delivery)
+        text, blocks = message_payload(delivery, language)
         response = self.client.chat_postMessage(
             channel=delivery.target, text=text, blocks=blocks, unfurl_links=False
         )
         return str(response.get("ts", ""))
+
+    def _language(self, delivery: Delivery) -> str:
+        """The channel's language, planned with the post; a direct message is in its reader's."""
+        if delivery.language is not None:
+            return delivery.language
+        return self.users.language(delivery.team_id, delivery.target, wait=DM_LANGUAGE_WAIT)
 
     def _refused(self, session: Session, delivery: Delivery, exc: SlackApiError) -> None:
         """Acts on Slack's refusal by its class: retry, pause the workspace, fail, or end a subscription."""
@@ -244,15 +252,13 @@ class Dispatcher:
             # Slack's own request to wait is no failure: the attempt is not counted (the message's
             # expiry still bounds how long it waits).
             at = self.clock() + timedelta(seconds=retry_after(exc))
-            self._retry(session, delivery, "rate limited by Slack", at, counted=False)
+            self._retry(session, delivery, reasons.RATE_LIMITED, at, counted=False)
         elif kind is Fault.TRANSIENT:
             self._retry(session, delivery, transient_reason(code, status))
         elif kind is Fault.ACCESS_GONE:
             self._pause(session, delivery, code)
         elif kind is Fault.MISSING_SCOPE:
-            scope = needed_scope(exc) or "a scope Slack did not name"
-            advice = "add it on the app's OAuth & Permissions page, then reinstall the app"
-            self._fail(session, delivery, f"{code}: the app needs the {scope} scope ({advice})", kind)
+            self._fail(session, delivery, reasons.missing_scope(code, needed_scope(exc)), kind)
         elif kind is Fault.CHANNEL_GONE and is_channel(delivery.target):
             self._fail(session, delivery, code, kind)
             self._end_subscriptions(session, delivery, code)
@@ -270,9 +276,7 @@ class Dispatcher:
     ) -> None:
         """Tries again later (by default with exponential backoff), a bounded number of counted times."""
         if counted and delivery.attempts >= MAX_ATTEMPTS:
-            self._fail(
-                session, delivery, f"{reason}, still after {delivery.attempts} attempts", Fault.TRANSIENT
-            )
+            self._fail(session, delivery, reasons.still_failing(reason, delivery.attempts), Fault.TRANSIENT)
             return
         at = at or self.clock() + timedelta(seconds=min(2**delivery.attempts, 300))
         deliveries.retry_later(
@@ -351,7 +355,7 @@ class Dispatcher:
             session=session,
             group_id=delivery.group_id,
             target=delivery.target,
-            reason=f"the channel's subscription ended ({code})",
+            reason=reasons.subscription_ended(code),
             now=now,
         )
         session.commit()

@@ -25,7 +25,8 @@ from sqlmodel import Session
 from bot.blocks import MAX_SECTION, clip
 from handlers.home import GroupHome, home_groups
 from handlers.response import Part, Response, shown
-from messages import say
+from handlers.translated import member_name
+from messages import in_language, say
 from messages.render import as_written, render
 from storage import queries
 from storage.models import Group
@@ -42,12 +43,12 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION)))
 
 
-def _part(title: str, response: Response) -> SectionBlock:
-    _, sections, _ = response.parts("mrkdwn")
+def _part(title: str, response: Response, language: str) -> SectionBlock:
+    _, sections, _ = response.parts("mrkdwn", language)
     return _section(f"*{title}*\n" + "\n".join(sections))
 
 
-def _group_blocks(home: GroupHome) -> list[Block]:
+def _group_blocks(home: GroupHome, language: str) -> list[Block]:
     group = home.group
     heading = render(
         say(
@@ -56,16 +57,17 @@ def _group_blocks(home: GroupHome) -> list[Block]:
             short=group.short_name,
         ),
         "plain",
+        language,
     )
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=clip(as_written(heading), 150))),
-        _part(render(say("home.chair_now")), home.chair),
-        _part(render(say("home.next_handover")), home.next_handover),
-        _part(render(say("home.coming_terms")), home.coming),
-        _section(shown(home.channels, "mrkdwn")),
+        _part(render(say("home.chair_now"), "mrkdwn", language), home.chair, language),
+        _part(render(say("home.next_handover"), "mrkdwn", language), home.next_handover, language),
+        _part(render(say("home.coming_terms"), "mrkdwn", language), home.coming, language),
+        _section(shown(home.channels, "mrkdwn", language)),
     ]
     admin_parts: list[Part | None] = [home.pause, home.failed, home.calendar]
-    blocks += [_section(shown(p, "mrkdwn")) for p in admin_parts if p is not None]
+    blocks += [_section(shown(p, "mrkdwn", language)) for p in admin_parts if p is not None]
     if home.is_admin:
         # The button says which group it is for: the modal's command goes to that group.
         value = json.dumps({"group_id": group.id})
@@ -73,13 +75,15 @@ def _group_blocks(home: GroupHome) -> list[Block]:
             ActionsBlock(
                 elements=[
                     ButtonElement(
-                        text=render(say("home.set_term"), "plain"),
+                        text=_plain("home.set_term", language),
                         action_id=OPEN_TERM_MODAL,
                         value=value,
                         style="primary",
                     ),
                     ButtonElement(
-                        text=render(say("home.set_theme"), "plain"), action_id=OPEN_THEME_MODAL, value=value
+                        text=_plain("home.set_theme", language),
+                        action_id=OPEN_THEME_MODAL,
+                        value=value,
                     ),
                 ]
             )
@@ -94,10 +98,11 @@ def home_view(
     user_id: str,
     is_admin: Any,
     now: datetime,
+    language: str,
     public_base_url: str | None = None,
 ) -> View:
-    """The Home tab: every group of the workspace, the default first. The caller commits (an admin's
-    view may make a calendar key)."""
+    """The Home tab in the viewer's language: every group of the workspace, the default first. The
+    caller commits (an admin's view may make a calendar key)."""
     homes = home_groups(
         session=session,
         team_id=team_id,
@@ -110,12 +115,13 @@ def home_view(
     for home in homes:
         if blocks:
             blocks.append(DividerBlock())
-        blocks += _group_blocks(home)
+        blocks += _group_blocks(home, language)
     admin = any(h.is_admin for h in homes)
     footer = say("home.footer_admin") if admin else say("home.footer")
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=render(footer))]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=render(footer, "mrkdwn", language))]))
     if len(blocks) > MAX_HOME_BLOCKS:
-        blocks = [*blocks[: MAX_HOME_BLOCKS - 1], _section(render(say("home.more_groups")))]
+        more = render(say("home.more_groups"), "mrkdwn", language)
+        blocks = [*blocks[: MAX_HOME_BLOCKS - 1], _section(more)]
     return View(type="home", blocks=blocks)
 
 
@@ -152,53 +158,66 @@ def _text_input(
     )
 
 
-def _plain(message_id: str) -> str:
-    return render(say(message_id), "plain")
+def _plain(message_id: str, language: str) -> str:
+    return render(say(message_id), "plain", language)
 
 
-def term_modal(*, session: Session, group: Group) -> View:
+def term_modal(*, session: Session, group: Group, language: str) -> View:
     assert group.id is not None
     members = [m for m in queries.list_members(session=session, group_id=group.id) if m.active]
-    options = [Option(value=m.code, text=f"{m.code}: {m.name}"[:75]) for m in members[:100]]
+    options = [
+        Option(value=m.code, text=f"{m.code}: {in_language(member_name(m), language)}"[:75])
+        for m in members[:100]
+    ]
     return View(
         type="modal",
         callback_id=TERM_MODAL,
         private_metadata=json.dumps({"group_id": group.id}),
-        title=clip(render(say("modal.term_title", short=group.short_name), "plain"), 24),
-        submit=_plain("modal.save"),
-        close=_plain("modal.cancel"),
+        title=clip(render(say("modal.term_title", short=group.short_name), "plain", language), 24),
+        submit=_plain("modal.save", language),
+        close=_plain("modal.cancel", language),
         blocks=[
-            _text_input("period", _plain("modal.period"), _plain("modal.period_hint")),
+            _text_input("period", _plain("modal.period", language), _plain("modal.period_hint", language)),
             InputBlock(
                 block_id="chairs",
-                label=_plain("modal.chairs"),
-                hint=_plain("modal.chairs_hint"),
+                label=_plain("modal.chairs", language),
+                hint=_plain("modal.chairs_hint", language),
                 element=StaticMultiSelectElement(
-                    action_id="value", options=options, placeholder=_plain("modal.chairs_placeholder")
+                    action_id="value",
+                    options=options,
+                    placeholder=_plain("modal.chairs_placeholder", language),
                 ),
             ),
             _text_input(
-                "theme", _plain("modal.theme"), _plain("modal.theme_hint"), optional=True, max_length=150
+                "theme",
+                _plain("modal.theme", language),
+                _plain("modal.theme_hint", language),
+                optional=True,
+                max_length=150,
             ),
         ],
     )
 
 
-def theme_modal(*, group: Group, period: str) -> View:
+def theme_modal(*, group: Group, period: str, language: str) -> View:
     return View(
         type="modal",
         callback_id=THEME_MODAL,
         private_metadata=json.dumps({"group_id": group.id}),
-        title=clip(render(say("modal.theme_title", short=group.short_name), "plain"), 24),
-        submit=_plain("modal.save"),
-        close=_plain("modal.cancel"),
+        title=clip(render(say("modal.theme_title", short=group.short_name), "plain", language), 24),
+        submit=_plain("modal.save", language),
+        close=_plain("modal.cancel", language),
         blocks=[
-            _text_input("period", _plain("modal.term"), _plain("modal.term_hint"), initial=period),
-            _text_input("title", _plain("modal.title"), _plain("modal.title_hint"), max_length=150),
+            _text_input(
+                "period", _plain("modal.term", language), _plain("modal.term_hint", language), initial=period
+            ),
+            _text_input(
+                "title", _plain("modal.title", language), _plain("modal.title_hint", language), max_length=150
+            ),
             _text_input(
                 "description",
-                _plain("modal.description"),
-                _plain("modal.description_hint"),
+                _plain("modal.description", language),
+                _plain("modal.description_hint", language),
                 optional=True,
                 multiline=True,
                 max_length=3000,

@@ -19,10 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
-from bot.listeners.commands import REPLAYED, UNAVAILABLE
+from bot.listeners.commands import edge_notice
 from bot.payloads import well_formed
 from handlers import calendar, page
 from handlers.commands import is_question
+from messages.languages import DEFAULT, UnknownLanguage, check_language, of_accept_language, unknown_language
+from messages.render import render
 from storage import groups, queries, requests
 from storage.db import is_unavailable
 
@@ -116,11 +118,11 @@ class ReplayGuard(Middleware):
             if not is_unavailable(exc):
                 raise
             log.warning("slack: database unreachable (%s); nothing was run", type(exc).__name__)
-            return _answer(req.body, UNAVAILABLE, status=503)
+            return _answer(req.body, "answer.unavailable", status=503)
         if first:
             return next()
         log.warning("slack: %s received again; not run again", key.split(":")[0])
-        return _answer(req.body, REPLAYED, status=200)
+        return _answer(req.body, "answer.replayed", status=200)
 
 
 def replay_key(body: dict[str, Any], signature: str) -> str | None:
@@ -136,12 +138,28 @@ def replay_key(body: dict[str, Any], signature: str) -> str | None:
     return None
 
 
-def _answer(body: dict[str, Any], text: str, *, status: int) -> BoltResponse:
-    """A slash command shows `text` to its user (with a 200: Slack shows other statuses as its own
-    error); an event or a click gets `status` and nothing else."""
+def _answer(body: dict[str, Any], message_id: str, *, status: int) -> BoltResponse:
+    """A slash command shows the message to its user (with a 200: Slack shows other statuses as its
+    own error); an event or a click gets `status` and nothing else. The request is not run, so the
+    user's language is not asked for: English."""
     if "command" in body:
+        text = edge_notice(message_id, DEFAULT)
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
     return BoltResponse(status=status, body="")
+
+
+def _asked_language(asked: str | None, accept_language: str | None) -> str | UnknownLanguage:
+    """The language a query's `lang` names (an unknown one is refused), else the browser's."""
+    if asked is None:
+        return of_accept_language(accept_language)
+    try:
+        return check_language(asked)
+    except UnknownLanguage as exc:
+        return exc
+
+
+def _unknown_language(start_response: StartResponse, exc: UnknownLanguage) -> Iterable[bytes]:
+    return _plain(start_response, "400 Bad Request", render(unknown_language(exc.word), "plain") + "\n")
 
 
 def utc_now() -> datetime:
@@ -184,7 +202,7 @@ class Routes:
                 and (path == "/" or path.startswith(GROUP_PAGE))
             ):
                 return self.schedule_page(
-                    path.removeprefix(GROUP_PAGE) if path != "/" else "", start_response
+                    path.removeprefix(GROUP_PAGE) if path != "/" else "", environ, start_response
                 )
         except SQLAlchemyError as exc:
             if not is_unavailable(exc):
@@ -205,13 +223,18 @@ class Routes:
         return _plain(start_response, "200 OK", "ok\n")
 
     def feed(self, query: str, start_response: StartResponse) -> Iterable[bytes]:
-        """The feed of the group whose key is given; any other key is as good as no page."""
-        key = dict(parse_qsl(query)).get("key", "")
+        """The feed of the group whose key is given, in the language `lang` asks for (English unless
+        it does); any other key is as good as no page."""
+        fields = dict(parse_qsl(query))
+        key = fields.get("key", "")
+        language = _asked_language(fields.get("lang"), None)
+        if isinstance(language, UnknownLanguage):
+            return _unknown_language(start_response, language)
         with Session(self.engine) as session:
             group = queries.group_for_calendar_key(session=session, key=key) if len(key) <= 64 else None
             if group is None:
                 return _plain(start_response, "404 Not Found", "Not found\n")
-            body = calendar.feed(session=session, group=group, now=self.clock())
+            body = calendar.feed(session=session, group=group, now=self.clock(), language=language)
         filename = re.sub(r"[^a-z0-9]+", "-", group.short_name.lower()).strip("-") or "calendar"
         return _send(
             start_response,
@@ -224,11 +247,18 @@ class Routes:
             ],
         )
 
-    def schedule_page(self, short_name: str, start_response: StartResponse) -> Iterable[bytes]:
+    def schedule_page(
+        self, short_name: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         """The public pages of GMG_TEAM_ID's workspace, else of the only one there is: `/` shows its only
-        group, or lists its groups with links to `/g/SHORT`, each group's page.
+        group, or lists its groups with links to `/g/SHORT`, each group's page. In the language of
+        `?lang=`, else the first of ours the browser accepts, else English.
 
         Queries: the workspace (when GMG_TEAM_ID is not set), its groups, the terms and the rotation."""
+        fields = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+        language = _asked_language(fields.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"))
+        if isinstance(language, UnknownLanguage):
+            return _unknown_language(start_response, language)
         with Session(self.engine) as session:
             try:
                 team_id = groups.chosen_team_id(session=session, team_id=self.page_team_id)
@@ -241,9 +271,11 @@ class Routes:
             if not shown:
                 return _plain(start_response, "404 Not Found", "Not found\n")
             if len(shown) > 1:
-                body = page.index(groups=shown, prefix=GROUP_PAGE).encode()
+                body = page.index(groups=shown, prefix=GROUP_PAGE, language=language).encode()
             else:
-                body = page.page(session=session, group=shown[0], now=self.clock()).encode()
+                body = page.page(
+                    session=session, group=shown[0], now=self.clock(), language=language
+                ).encode()
         return _send(
             start_response,
             body,
@@ -252,6 +284,9 @@ class Routes:
                 ("Content-Security-Policy", page.CSP),
                 ("Referrer-Policy", "no-referrer"),
                 ("Cache-Control", "public, max-age=60"),
+                ("Content-Language", language),
+                # The same address answers in the browser's language: caches keep one per language.
+                ("Vary", "Accept-Language"),
             ],
         )
 

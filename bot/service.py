@@ -8,9 +8,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.admins import WorkspaceAdmins
 from bot.channels import SlackChannels
 from bot.settings import Settings
+from bot.slack_users import SlackUsers
 from handlers import Response, handle_command
 from storage.transfer import ensure_workspace
 
@@ -24,7 +24,7 @@ class Services:
     settings: Settings
     engine: Engine
     client: WebClient
-    admins: WorkspaceAdmins
+    users: SlackUsers
     channels: SlackChannels
     # Called after a change, so that a theme post or re-planned reminder goes out at once.
     wake_dispatcher: Callable[[], None] = nothing_to_wake
@@ -39,7 +39,7 @@ class Services:
                 team_id=team_id,
                 text=text,
                 user_id=user_id,
-                is_admin=lambda: self.admins.is_admin(team_id, user_id),
+                is_admin=lambda: self.users.is_admin(team_id, user_id),
                 now=now,
                 channel_id=channel_id,
                 public_base_url=self.settings.public_base_url or None,

@@ -5,6 +5,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from messages.languages import DEFAULT, UnknownLanguage, check_language, unknown_language
+from messages.render import render
 from storage.db import DatabaseURLError, normalize_database_url
 
 WHERE = {
@@ -40,6 +42,8 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     # The public schedule page at `/`: off unless asked for, since it is readable by anyone.
     gmg_public_page: bool = False
+    # The language of the command line's answers (`gmg-bot ask --lang` chooses another).
+    gmg_lang: str = DEFAULT
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +52,14 @@ class Settings(BaseSettings):
             return normalize_database_url(value)
         except DatabaseURLError as exc:
             raise ValueError(str(exc)) from exc
+
+    @field_validator("gmg_lang")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        try:
+            return check_language(value)
+        except UnknownLanguage as exc:
+            raise ValueError(render(unknown_language(exc.word), "plain").rstrip(".")) from exc
 
     @field_validator("public_base_url")
     @classmethod

@@ -6,7 +6,7 @@ the file stays small), the projected term in office today if there is one, and t
 PROJECTED_TERMS projected terms. Each term is an all-day event over its days; each term's start is
 also a handover event at its instant, in the group's timezone, with an alarm at every reminder lead
 time while the handover is still ahead. The events' words are the catalog's (messages/catalog/feed.py)
-rendered as plain text.
+rendered as plain text, in the language the feed's address asks for (`&lang=fr`).
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +19,8 @@ from sqlmodel import Session
 from handlers.context import Args, Context
 from handlers.notices import duration_parts, reminder_due
 from handlers.response import Part, Response
-from messages import Code, Days, Names, Text, say
+from handlers.translated import description_of, theme_of
+from messages import Code, Days, Names, Text, Translated, in_language, say
 from messages.render import render
 from storage import queries
 from storage.models import Group
@@ -56,29 +57,32 @@ def uid(group: Group, kind: str, first_day: date) -> str:
     return f"{kind}-{first_day.isoformat()}@group-{group.id}.gmg-bot"
 
 
-def _text(*paragraphs: Text | str) -> str:
-    """An event's text: messages as plain text (people's words as they wrote them), a blank line
-    between paragraphs."""
-    return "\n\n".join(p if isinstance(p, str) else render(p, "plain") for p in paragraphs if p)
+def _text(language: str, *paragraphs: Text | Translated | str) -> str:
+    """An event's text: messages as plain text (people's words as they wrote them, in the language's
+    translation where they gave one), a blank line between paragraphs."""
+    shown = (
+        render(p, "plain", language) if isinstance(p, Text) else in_language(p, language) for p in paragraphs
+    )
+    return "\n\n".join(text for text in shown if text)
 
 
 def _chairs(slot: Slot) -> Names:
     return Names(slot.chairs)
 
 
-def _summary(slot: Slot, summary: Text) -> str:
-    return _text(say("feed.projected", summary=summary) if slot.projected else summary)
+def _summary(slot: Slot, summary: Text, language: str) -> str:
+    return _text(language, say("feed.projected", summary=summary) if slot.projected else summary)
 
 
 def theme_line(slot: Slot) -> Text:
     """The term's theme, or that it is not set: as reminders say it (the public page says it too)."""
-    theme = say("notice.theme", theme=slot.theme) if slot.theme else say("notice.theme_not_set")
+    theme = say("notice.theme", theme=theme_of(slot)) if slot.theme else say("notice.theme_not_set")
     return say("notice.theme_line", theme=theme)
 
 
-def _theme_text(slot: Slot) -> tuple[Text, str]:
+def _theme_text(slot: Slot) -> tuple[Text, Translated | str]:
     """The theme line, and the description (with a theme only) in the words of whoever wrote it."""
-    return theme_line(slot), slot.description if slot.theme else ""
+    return theme_line(slot), description_of(slot) if slot.theme else ""
 
 
 def _status(event: Event, slot: Slot) -> None:
@@ -87,7 +91,7 @@ def _status(event: Event, slot: Slot) -> None:
     event.add("transp", "TRANSPARENT")
 
 
-def _term_event(group: Group, slot: Slot, stamp: datetime) -> Event:
+def _term_event(group: Group, slot: Slot, stamp: datetime, language: str) -> Event:
     name = group.short_name or group.name
     event = Event()
     event.add("uid", uid(group, "term", slot.first_day))
@@ -96,15 +100,15 @@ def _term_event(group: Group, slot: Slot, stamp: datetime) -> Event:
     event.add("dtstart", slot.first_day)
     event.add("dtend", slot.last_day + timedelta(days=1))
     term = say("feed.term", count=len(slot.chairs), group=name, chairs=_chairs(slot))
-    event.add("summary", _summary(slot, term))
+    event.add("summary", _summary(slot, term, language))
     projected = say("feed.projected_term") if slot.projected else ""
-    event.add("description", _text(*_theme_text(slot), projected))
+    event.add("description", _text(language, *_theme_text(slot), projected))
     _status(event, slot)
     return event
 
 
 def _handover_event(
-    group: Group, slot: Slot, outgoing: Slot | None, leads: list[int], stamp: datetime
+    group: Group, slot: Slot, outgoing: Slot | None, leads: list[int], stamp: datetime, language: str
 ) -> Event:
     name = group.short_name or group.name
     handover = handover_instant(group, slot.first_day)
@@ -114,8 +118,8 @@ def _handover_event(
     event.add("dtstamp", stamp)
     # An instant: no DTEND, which RFC 5545 reads as ending when it starts.
     event.add("dtstart", handover.astimezone(zone(group)))
-    event.add("summary", _summary(slot, summary))
-    event.add("description", _text(about, *_theme_text(slot)))
+    event.add("summary", _summary(slot, summary, language))
+    event.add("description", _text(language, about, *_theme_text(slot)))
     _status(event, slot)
     # Alarms only ahead: some apps offer every missed alarm of a newly subscribed calendar.
     chairs = _chairs(slot)
@@ -127,7 +131,9 @@ def _handover_event(
             alarm.add("action", "DISPLAY")
             alarm.add("trigger", ExactDuration(reminder_due(group, handover, lead) - handover))
             lead_text = say("duration", **duration_parts(lead))
-            alarm.add("description", _text(say("feed.alarm", group=name, lead=lead_text, chairs=chairs)))
+            alarm.add(
+                "description", _text(language, say("feed.alarm", group=name, lead=lead_text, chairs=chairs))
+            )
             event.add_component(alarm)
     return event
 
@@ -145,8 +151,8 @@ def _handover_texts(name: str, slot: Slot, outgoing: Slot | None) -> tuple[Text,
     )
 
 
-def feed(*, session: Session, group: Group, now: datetime) -> bytes:
-    """The workspace's calendar as an iCalendar file."""
+def feed(*, session: Session, group: Group, now: datetime, language: str) -> bytes:
+    """The group's calendar as an iCalendar file, in `language`."""
     today = schedule_day(group, now)
     slots = Schedule(session=session, group=group).timeline(today, PROJECTED_TERMS)
     leads = queries.get_lead_seconds(session=session, group_id=group.id or 0)
@@ -157,10 +163,10 @@ def feed(*, session: Session, group: Group, now: datetime) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    title = _text(say("feed.name", group=name))
+    title = _text(language, say("feed.name", group=name))
     calendar.add("name", title)
     calendar.add("x-wr-calname", title)
-    calendar.add("x-wr-caldesc", _text(say("page.about", group=group.name)))
+    calendar.add("x-wr-caldesc", _text(language, say("page.about", group=group.name)))
     calendar.add("x-wr-timezone", group.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     # Outlook's name for the same hint.
@@ -169,8 +175,8 @@ def feed(*, session: Session, group: Group, now: datetime) -> bytes:
     for i, slot in enumerate(slots):
         before = slots[i - 1] if i else None
         outgoing = before if before and before.last_day + timedelta(days=1) == slot.first_day else None
-        events.append(_term_event(group, slot, stamp))
-        events.append(_handover_event(group, slot, outgoing, leads, stamp))
+        events.append(_term_event(group, slot, stamp, language))
+        events.append(_handover_event(group, slot, outgoing, leads, stamp, language))
     # Handovers in a zone like UTC are written as UTC times; any other zone is named by TZID, and
     # RFC 5545 wants its VTIMEZONE, before the events, covering every instant the file holds.
     if slots and any("TZID" in e["DTSTART"].params for e in events):

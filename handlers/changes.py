@@ -9,7 +9,9 @@ from handlers.context import Args, Context
 from handlers.periods import PERIOD_FORMS, Span, looks_like_period, parse_period
 from handlers.response import Part, Response, UsageError
 from handlers.text import Token, unescape_slack, user_id_of
-from messages import Code, Days, Lines, Names, Text, Users, say
+from handlers.translated import language_name, member_name, theme_of
+from messages import Code, Commas, Days, Lines, Names, Text, Users, say
+from messages.languages import DEFAULT, UnknownLanguage, check_language, unknown_language
 from storage import queries
 from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Member, Term
@@ -127,8 +129,9 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
     before = _term_record(existing)
     record = existing or Term(group_id=ctx.group_id, first_day=span.first, last_day=span.last)
     record.chairs = chairs
+    dropped: list[str] = []
     if theme:
-        record.theme = theme
+        dropped = _retheme(record, theme, record.description)
     queries.save(session=ctx.session, record=record)
     event = ctx.audit(before, _term_record(record))
     if theme:
@@ -154,8 +157,15 @@ def _term_set(ctx: Context, span: Span, chairs: list[str], theme: str) -> Respon
         days=Days(span.first, span.last),
     )
     if record.theme:
-        saved = say("change.term_set_theme", term=saved, theme=record.theme)
-    return done(ctx, say("change.term_saved"), saved, footer=say("change.term_replaced") if existing else "")
+        saved = say("change.term_set_theme", term=saved, theme=theme_of(record))
+    footers = [say("change.term_replaced")] if existing else []
+    footers += [_dropped_note(dropped)] if dropped else []
+    return done(
+        ctx,
+        say("change.term_saved"),
+        saved,
+        footer=say("lines", lines=Lines(tuple(footers))) if footers else "",
+    )
 
 
 def _group_name(ctx: Context) -> str:
@@ -220,31 +230,53 @@ def _term_clear(ctx: Context, span: Span) -> Response:
 # Themes
 
 
-def theme_set(ctx: Context, args: Args) -> Response:
-    text, tokens = args.text, args.tokens
-    index = 1
-    target: Term | None
-    if len(tokens) > 2 and looks_like_period(tokens[1].value):
+def _theme_term(ctx: Context, tokens: list[Token], least: int) -> tuple[Term, int]:
+    """The term a theme command is about, and the index of the word after its PERIOD: the term of the
+    PERIOD given after the sub-command (when `least` words or more follow it, a PERIOD alone may be
+    the title), else the current term, else the next one."""
+    if len(tokens) > least and looks_like_period(tokens[1].value):
         span = parse_period(tokens[1].value)
-        index = 2
         terms = _overlapping(ctx, span)
         if len(terms) != 1:
             found = say("change.terms", count=len(terms)) if terms else say("change.no_term")
             raise UsageError(say("change.which_term", period=span.label, found=found))
-        target = terms[0]
-    else:
-        target = _current_or_next_term(ctx)
-    rest = _rest(text, tokens, index)
+        return terms[0], 2
+    return _current_or_next_term(ctx), 1
+
+
+def _title_and_description(rest: str) -> tuple[str, str]:
+    """TITLE | DESCRIPTION as typed, each within its limit."""
     # The first `|` outside Slack's `<link|label>` forms ends the title.
     bar = _BAR.search(rest)
     title_text, description_text = (rest[: bar.start()], rest[bar.end() :]) if bar else (rest, "")
     title = _free_text(title_text, "change.theme_too_long", MAX_TITLE)
     description = _free_text(description_text, "change.description_too_long", MAX_DESCRIPTION)
+    return title, description
+
+
+def _retheme(term: Term, title: str, description: str) -> list[str]:
+    """Gives the term its theme; the translations of another title or description no longer say the
+    same, so they go: returns their languages."""
+    dropped = []
+    if (title, description) != (term.theme, term.description) and term.translations:
+        dropped = sorted(term.translations)
+        term.translations = {}
+    term.theme, term.description = title, description
+    return dropped
+
+
+def _dropped_note(languages: list[str]) -> Text:
+    return say("change.translations_dropped", languages=Commas(tuple(language_name(x) for x in languages)))
+
+
+def theme_set(ctx: Context, args: Args) -> Response:
+    text, tokens = args.text, args.tokens
+    target, index = _theme_term(ctx, tokens, 2)
+    title, description = _title_and_description(_rest(text, tokens, index))
     if not title:
         raise UsageError(say("change.title_needed"))
     before = _term_record(target)
-    target.theme = title
-    target.description = description
+    dropped = _retheme(target, title, description)
     queries.save(session=ctx.session, record=target)
     event = ctx.audit(before, _term_record(target))
     notices.record_theme_post(
@@ -257,7 +289,61 @@ def theme_set(ctx: Context, args: Args) -> Response:
         theme=title,
     )
     sections = [saved, say("notice.quote", text=description)] if description else [saved]
-    return done(ctx, say("change.theme_saved"), *sections)
+    return done(ctx, say("change.theme_saved"), *sections, footer=_dropped_note(dropped) if dropped else "")
+
+
+def _translation_language(word: str) -> str:
+    try:
+        language = check_language(word)
+    except UnknownLanguage as exc:
+        raise UsageError(unknown_language(word)) from exc
+    if language == DEFAULT:
+        # The theme is written in it: a translation into it would hide the theme itself.
+        raise UsageError(say("change.translate_original", language=Code(language)))
+    return language
+
+
+def _translation_record(term: Term, language: str) -> dict[str, Any] | None:
+    given = term.translations.get(language)
+    if given is None:
+        return None
+    return {
+        "first_day": str(term.first_day),
+        "last_day": str(term.last_day),
+        "language": language,
+        "theme": given.get("theme", ""),
+        "description": given.get("description", ""),
+    }
+
+
+def theme_translate(ctx: Context, args: Args) -> Response:
+    """A term's theme (and description) in another language, shown to the readers of that language."""
+    text, tokens = args.text, args.tokens
+    # A PERIOD alone is no title here: the language comes first.
+    target, index = _theme_term(ctx, tokens, 1)
+    if index >= len(tokens):
+        raise UsageError(say("change.translate_usage"))
+    language = _translation_language(tokens[index].value)
+    if not target.theme:
+        raise UsageError(say("change.translate_no_theme", days=Days(target.first_day, target.last_day)))
+    title, description = _title_and_description(_rest(text, tokens, index + 1))
+    if not title:
+        raise UsageError(say("change.translation_title_needed", language=language))
+    before = _translation_record(target, language)
+    # A new mapping: the column is JSON, and an update in place would not be seen.
+    target.translations = {**target.translations, language: {"theme": title, "description": description}}
+    queries.save(session=ctx.session, record=target)
+    ctx.audit(before, _translation_record(target, language))
+    saved = say(
+        "change.translation_set",
+        chairs=Names(tuple(target.chairs)),
+        days=Days(target.first_day, target.last_day),
+        language=language_name(language),
+        original=target.theme,
+        theme=title,
+    )
+    sections = [saved, say("notice.quote", text=description)] if description else [saved]
+    return done(ctx, say("change.translation_saved"), *sections)
 
 
 def _current_or_next_term(ctx: Context) -> Term:
@@ -322,7 +408,7 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
         raise UsageError(say("change.code_needs_letters"))
     existing = resolve_member(ctx.members, code)
     if existing is not None and existing.active:
-        raise UsageError(say("change.already_member", code=existing.code, name=existing.name))
+        raise UsageError(say("change.already_member", code=existing.code, name=member_name(existing)))
     before = None
     if existing is None:
         member = Member(group_id=ctx.group_id, code=code, name=name, joined=ctx.today.year)
@@ -332,7 +418,9 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
         member.name, member.active = name, True
     queries.save(session=ctx.session, record=member)
     ctx.audit(before, {"code": member.code, "name": member.name, "active": True})
-    return done(ctx, say("change.member_added"), say("change.member", code=member.code, name=member.name))
+    return done(
+        ctx, say("change.member_added"), say("change.member", code=member.code, name=member_name(member))
+    )
 
 
 def _member_remove(ctx: Context, member: Member) -> Response:

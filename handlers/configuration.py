@@ -8,7 +8,9 @@ from typing import Any
 from handlers.context import Args, ChannelStatus, Context
 from handlers.response import Part, Response, UsageError
 from handlers.text import Token, channel_id_of, user_id_of
+from handlers.translated import language_name
 from messages import Channel, Commas, Text, User, say
+from messages.languages import UnknownLanguage, check_language, unknown_language
 from storage import queries
 from storage.documents import SUBSCRIPTION_KINDS, check_clock, check_timezone
 from storage.durations import MAX_LEAD_SECONDS, UNITS, DurationError, format_duration, parse_duration
@@ -29,36 +31,79 @@ def _kinds(kinds: list[str]) -> Any:
     return Commas(tuple(say(f"home.kind_{k}") for k in kinds)) if kinds else say("subscriptions.nothing")
 
 
+def _language_word(word: str) -> str | None:
+    """The language a word of `subscribe` names (`fr`), None for a word that is no language code, or a
+    refusal for a code the bot does not speak (`de`): it is not to be read as something else."""
+    if len(word) != 2 or not word.isalpha():
+        return None
+    try:
+        return check_language(word)
+    except UnknownLanguage as exc:
+        raise UsageError(unknown_language(word)) from exc
+
+
+def _subscription_record(channel: str, kinds: list[str], language: str | None) -> dict[str, Any]:
+    """What the audit log keeps of a channel's subscription; its language only where one is chosen."""
+    return {"channel": channel, "kinds": kinds, **({"language": language} if language else {})}
+
+
 def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Response:
     verb = "subscribe" if subscribe else "unsubscribe"
     channel = ctx.channel_id
     kinds = list(SUBSCRIPTION_KINDS)
+    language: str | None = None
     for token in tokens:
         word = token.value.lower()
         if channel_id_of(token.value):
             channel = channel_id_of(token.value)
         elif word in SUBSCRIPTION_KINDS:
             kinds = [word]
-        elif word != "all":
-            raise UsageError(say("subscriptions.bad_word", word=token.value, verb=verb))
+        elif word == "all":
+            pass
+        elif subscribe and (chosen := _language_word(token.value)):
+            language = chosen
+        else:
+            refusal = "subscriptions.bad_word_language" if subscribe else "subscriptions.bad_word"
+            raise UsageError(say(refusal, word=token.value, verb=verb))
     if channel is None:
         raise UsageError(say("subscriptions.no_channel", verb=verb))
     status = ctx.postable(channel) if subscribe else ChannelStatus.POSTABLE
-    current = {
-        s.kind
+    rows = [
+        s
         for s in queries.list_subscriptions(session=ctx.session, group_id=ctx.group_id)
         if s.channel_id == channel
-    }
+    ]
+    current = {s.kind for s in rows}
+    # A channel has one language, on each of its rows; without a language word it keeps it.
+    was = next((s.language for s in rows if s.language), None)
     after = sorted(current | set(kinds)) if subscribe else sorted(current - set(kinds))
-    if after == sorted(current):
+    chosen_language = (language or was) if after else None
+    if after == sorted(current) and chosen_language == was:
         raise UsageError(say("subscriptions.unchanged", channel=Channel(channel), kinds=_kinds(after)))
     queries.set_channel_kinds(
-        session=ctx.session, group_id=ctx.group_id, team_id=ctx.team_id, channel_id=channel, kinds=after
+        session=ctx.session,
+        group_id=ctx.group_id,
+        team_id=ctx.team_id,
+        channel_id=channel,
+        kinds=after,
+        language=chosen_language,
     )
-    ctx.audit({"channel": channel, "kinds": sorted(current)}, {"channel": channel, "kinds": after})
+    ctx.audit(
+        _subscription_record(channel, sorted(current), was),
+        _subscription_record(channel, after, chosen_language),
+    )
+    if chosen_language:
+        now = say(
+            "subscriptions.now_language",
+            channel=Channel(channel),
+            kinds=_kinds(after),
+            language=language_name(chosen_language),
+        )
+    else:
+        now = say("subscriptions.now", channel=Channel(channel), kinds=_kinds(after))
     return Response(
         title=say("subscriptions.saved"),
-        sections=[say("subscriptions.now", channel=Channel(channel), kinds=_kinds(after))],
+        sections=[now],
         footer=_access_note(channel, status),
         changed=True,
     )
@@ -156,6 +201,7 @@ def _settings_record(group: Group) -> dict[str, Any]:
         "handover_time": group.handover_time,
         "term_months": group.term_months,
         "topic_channel": group.topic_channel,
+        "language": group.language,
     }
 
 
@@ -186,6 +232,7 @@ def settings_show(ctx: Context, args: Args) -> Response:
             say("settings.name", name=group.name, short=group.short_name),
             say("settings.clock", **_clock(group)),
             topic,
+            say("settings.language", language=language_name(group.language)),
         ],
         footer=say("settings.footer", forms=SETTINGS_FORMS),
     )
@@ -217,6 +264,8 @@ def _change(ctx: Context, key: str, value: str) -> None:
         group.term_months = int(_checked(_months, value, refused))
     elif key == "topic":
         group.topic_channel = _topic_channel(ctx, value)
+    elif key == "language":
+        group.language = _checked(check_language, value, unknown_language(value))
     else:
         raise UsageError(say("settings.unknown", key=key, forms=SETTINGS_FORMS))
 
@@ -226,12 +275,15 @@ def settings_change(ctx: Context, args: Args) -> Response:
     if len(tokens) != 2:
         raise UsageError(say("settings.one_at_a_time", forms=SETTINGS_FORMS))
     before = _settings_record(group)
-    _change(ctx, tokens[0].value.lower(), tokens[1].value)
+    key = tokens[0].value.lower()
+    _change(ctx, key, tokens[1].value)
     queries.save(session=ctx.session, record=group)
     ctx.audit(before, _settings_record(group))
-    return Response(
-        title=say("settings.saved"), sections=[say("settings.saved_body", **_clock(group))], changed=True
-    )
+    if key == "language":
+        saved = say("settings.saved_language", language=language_name(group.language))
+    else:
+        saved = say("settings.saved_body", **_clock(group))
+    return Response(title=say("settings.saved"), sections=[saved], changed=True)
 
 
 def log(ctx: Context, args: Args) -> Response:

@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from handlers.response import UsageError
 from handlers.text import Token
-from messages import Channel, Names, Text, say
+from handlers.translated import member_name
+from messages import Channel, Names, Text, Translated, say
 from storage import queries
 from storage.matching import closest, resolve_member
 from storage.models import Group, Member
@@ -136,14 +137,17 @@ class Context:
             raise UsageError(say("member.unknown_guess", name=text, guess=guess))
         raise UsageError(say("member.unknown", name=text))
 
-    def name_of(self, code: str) -> str:
+    def name_of(self, code: str) -> Translated | str:
+        """The member's full name as a message parameter (in the reader's language where one is given);
+        "" for no member."""
         member = resolve_member(self.members, code)
-        return member.name if member is not None else ""
+        return member_name(member) if member is not None else ""
 
     def chairs(self, slot: Slot, full: bool = False) -> Names | Text:
         """A term's chairs as a message parameter; `full`: a sole chair with its full name."""
-        if full and len(slot.chairs) == 1 and self.name_of(slot.chairs[0]):
-            return say("chair.named", code=slot.chairs[0], name=self.name_of(slot.chairs[0]))
+        name = self.name_of(slot.chairs[0]) if full and len(slot.chairs) == 1 else ""
+        if name:
+            return say("chair.named", code=slot.chairs[0], name=name)
         return Names(slot.chairs)
 
     def days_until(self, day: date) -> int:

@@ -97,7 +97,8 @@ def add(ctx: Context, args: Args) -> Response:
     )
     if len(name) > MAX_NAME:
         raise UsageError(say("groups.name_too_long", length=len(name)))
-    # A new group keeps the clock of the one the command was sent from: most follow one organization's.
+    # A new group keeps the clock and the language of the one the command was sent from: most follow
+    # one organization's.
     group = groups.add_group(
         session=ctx.session,
         team_id=ctx.team_id,
@@ -107,6 +108,7 @@ def add(ctx: Context, args: Args) -> Response:
             timezone=ctx.group.timezone,
             handover_time=ctx.group.handover_time,
             term_months=ctx.group.term_months,
+            language=ctx.group.language,
         ),
         user_id=ctx.user_id,
         now=ctx.now,

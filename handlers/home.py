@@ -11,8 +11,9 @@ from sqlmodel import Session
 from handlers import calendar, notices, questions
 from handlers.context import Args, Context
 from handlers.periods import PERIOD_FORMS, parse_period
-from handlers.response import Part, Response, UsageError, shown
-from messages import Channel, Code, Lines, Words, say
+from handlers.response import Part, Response, UsageError
+from handlers.translated import language_name
+from messages import Channel, Code, Lines, Text, Words, say
 from storage import access, deliveries, groups, queries
 from storage.durations import format_duration
 from storage.models import Group
@@ -88,12 +89,12 @@ def home_groups(
 
 def _channels(ctx: Context) -> Part:
     kinds: dict[str, list[str]] = {}
+    languages: dict[str, str] = {}
     for sub in queries.list_subscriptions(session=ctx.session, group_id=ctx.group_id):
         kinds.setdefault(sub.channel_id, []).append(sub.kind)
-    channels = tuple(
-        say("home.channel", channel=Channel(c), kinds=Words(tuple(say(f"home.kind_{k}") for k in ks)))
-        for c, ks in kinds.items()
-    )
+        if sub.language:
+            languages[sub.channel_id] = sub.language
+    channels = tuple(_channel(c, ks, languages.get(c)) for c, ks in kinds.items())
     leads = " ".join(
         format_duration(s) for s in queries.get_lead_seconds(session=ctx.session, group_id=ctx.group_id)
     )
@@ -102,6 +103,19 @@ def _channels(ctx: Context) -> Part:
         channels=Words(channels) if channels else say("home.no_channels"),
         leads=Code(leads) if leads else say("home.no_reminders"),
     )
+
+
+def _channel(channel: str, kinds: list[str], language: str | None) -> Text:
+    """A subscribed channel, what it follows, and its language when it chose one."""
+    followed = Words(tuple(say(f"home.kind_{k}") for k in kinds))
+    if language:
+        return say(
+            "home.channel_language",
+            channel=Channel(channel),
+            kinds=followed,
+            language=language_name(language),
+        )
+    return say("home.channel", channel=Channel(channel), kinds=followed)
 
 
 def _value(values: dict[str, Any], block_id: str) -> Any:
@@ -114,9 +128,10 @@ def _value(values: dict[str, Any], block_id: str) -> Any:
 class FormError(ValueError):
     """A modal field that cannot stand in its command; Slack shows the message under `field`."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, message: Text) -> None:
+        super().__init__(message.id)
         self.field = field
+        self.message = message
 
 
 def _period(values: dict[str, Any]) -> str:
@@ -128,7 +143,8 @@ def _period(values: dict[str, Any]) -> str:
             raise UsageError(say("period.give_one", forms=PERIOD_FORMS))
         parse_period(period)
     except UsageError as exc:
-        raise FormError("period", shown(exc.message, "plain")) from exc
+        message = exc.message if isinstance(exc.message, Text) else say("code", code=exc.message)
+        raise FormError("period", message) from exc
     return str(period)
 
 
@@ -137,9 +153,9 @@ def term_command(values: dict[str, Any]) -> str:
     period, theme = _period(values), _value(values, "theme")
     # The command reads the longest run of `+`-joined member names after the period as the chairs.
     if theme.startswith("+"):
-        raise FormError("theme", "A theme cannot start with +.")
+        raise FormError("theme", say("modal.theme_plus"))
     if theme.count('"') % 2:
-        raise FormError("theme", 'Use quotes in pairs ("...").')
+        raise FormError("theme", say("modal.quotes_in_pairs"))
     chairs = "+".join(_value(values, "chairs"))
     return f'term set {period} "{chairs}" {theme}'.strip()
 
@@ -148,7 +164,7 @@ def theme_command(values: dict[str, Any]) -> str:
     period, title, description = _period(values), _value(values, "title"), _value(values, "description")
     # In the command the first `|` ends the title.
     if "|" in title:
-        raise FormError("title", "A title cannot contain |; put the rest in the description.")
+        raise FormError("title", say("modal.title_pipe"))
     text = f"theme set {period} {title}"
     return f"{text} | {description}" if description else text
 

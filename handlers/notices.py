@@ -2,12 +2,15 @@
 theme posts, schedule change notices and failure alerts. Planned here as delivery rows that hold a
 post's messages (ids with parameters), rendered when they are sent by bot/dispatcher.py."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
+from handlers.reasons import reason_text
+from handlers.translated import description_of, theme_of
 from messages import At, Channel, Code, Days, Names, Text, User, Words, encode, say
 from storage import deliveries, groups, queries
 from storage.deliveries import Planned
@@ -97,7 +100,7 @@ def duration_parts(seconds: int) -> dict[str, Any]:
 
 
 def _theme_title(slot: Slot) -> Text:
-    return say("notice.theme", theme=slot.theme) if slot.theme else say("notice.theme_not_set")
+    return say("notice.theme", theme=theme_of(slot)) if slot.theme else say("notice.theme_not_set")
 
 
 def _announcement(group: Group, incoming: Slot) -> Post:
@@ -112,21 +115,35 @@ def _announcement(group: Group, incoming: Slot) -> Post:
         say("notice.theme_line", theme=_theme_title(incoming)),
     ]
     if incoming.description:
-        sections.append(say("notice.quote", text=incoming.description))
+        sections.append(say("notice.quote", text=description_of(incoming)))
     return Post(tuple(sections))
 
 
 def _topic(group: Group, incoming: Slot) -> Post:
     # A topic without a theme ends with the chairs.
-    theme = say("topic.theme", theme=incoming.theme) if incoming.theme else ""
+    theme = say("topic.theme", theme=theme_of(incoming)) if incoming.theme else ""
     return Post((say("topic", group=group.short_name, chairs=Names(incoming.chairs), theme=theme),))
 
 
 def _planned(
-    key: str, kind: str, team_id: str, target: str, due: datetime, expires: datetime, post: Post
+    key: str,
+    kind: str,
+    team_id: str,
+    target: str,
+    due: datetime,
+    expires: datetime,
+    post: Post,
+    language: str | None = None,
 ) -> Planned:
+    """`language`: a channel's (channel_language); None for a direct message, sent in its reader's."""
     message, params = post.stored()
-    return Planned(key, kind, team_id, target, due, expires, message, params)
+    return Planned(key, kind, team_id, target, due, expires, message, params, language)
+
+
+def channel_language(group: Group, channel_id: str, subscriptions: Sequence[Subscription]) -> str:
+    """The language of the group's posts to a channel: the one the channel chose, else the group's."""
+    chosen = next((s.language for s in subscriptions if s.channel_id == channel_id and s.language), None)
+    return chosen or group.language
 
 
 def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list[Planned]:
@@ -145,16 +162,26 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
     for incoming in schedule.slots_after(today, HANDOVERS_AHEAD):
         handover = handover_instant(group, incoming.first_day)
         outgoing = schedule.slot_on(incoming.first_day - timedelta(days=1))
-        targets = [(s.team_id, s.channel_id) for s in reminder_channels]
-        targets += [(home, u) for u in _focal_points(members, outgoing, incoming)]
+        targets: list[tuple[str, str, str | None]] = [
+            (s.team_id, s.channel_id, channel_language(group, s.channel_id, subscriptions))
+            for s in reminder_channels
+        ]
+        targets += [(home, u, None) for u in _focal_points(members, outgoing, incoming)]
         for lead in leads:
             post = _reminder(group, outgoing, incoming, handover, lead)
             due = reminder_due(group, handover, lead)
             planned += [
                 _planned(
-                    f"reminder:{incoming.first_day}:{lead}:{t}", "reminder", team, t, due, handover, post
+                    f"reminder:{incoming.first_day}:{lead}:{t}",
+                    "reminder",
+                    team,
+                    t,
+                    due,
+                    handover,
+                    post,
+                    language,
                 )
-                for team, t in targets
+                for team, t, language in targets
             ]
         post = _announcement(group, incoming)
         planned += [
@@ -166,6 +193,7 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
                 handover,
                 handover + STILL_USEFUL,
                 post,
+                channel_language(group, s.channel_id, subscriptions),
             )
             for s in theme_channels
         ]
@@ -179,6 +207,7 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
                     handover,
                     handover + STILL_USEFUL,
                     _topic(group, incoming),
+                    channel_language(group, group.topic_channel, subscriptions),
                 )
             )
     return planned
@@ -195,11 +224,18 @@ def replan(*, session: Session, group: Group, now: datetime) -> None:
 
 
 def _event(
-    kind: str, event_id: int, channels: list[Subscription], now: datetime, post: Post
+    kind: str, event_id: int, group: Group, channels: list[Subscription], now: datetime, post: Post
 ) -> list[Planned]:
     return [
         _planned(
-            f"{kind}:{event_id}:{s.channel_id}", kind, s.team_id, s.channel_id, now, now + STILL_USEFUL, post
+            f"{kind}:{event_id}:{s.channel_id}",
+            kind,
+            s.team_id,
+            s.channel_id,
+            now,
+            now + STILL_USEFUL,
+            post,
+            channel_language(group, s.channel_id, channels),
         )
         for s in channels
     ]
@@ -221,16 +257,16 @@ def record_theme_post(
             group=group.short_name,
             chairs=Names(tuple(term.chairs)),
             days=Days(term.first_day, term.last_day),
-            theme=term.theme,
+            theme=theme_of(term),
         )
     ]
     if term.description:
-        sections.append(say("notice.quote", text=term.description))
+        sections.append(say("notice.quote", text=description_of(term)))
     post = Post(tuple(sections), say("notice.set_by", who=_who(user_id)))
     deliveries.record_events(
         session=session,
         group_id=group.id,
-        planned=_event("theme", event_id, _channels(session, group, "themes"), now, post),
+        planned=_event("theme", event_id, group, _channels(session, group, "themes"), now, post),
     )
 
 
@@ -259,7 +295,7 @@ def record_schedule_change(
     deliveries.record_events(
         session=session,
         group_id=group.id,
-        planned=_event("change", event_id, _channels(session, group, "reminders"), now, post),
+        planned=_event("change", event_id, group, _channels(session, group, "reminders"), now, post),
     )
 
 
@@ -268,9 +304,9 @@ def failure_alerts(
 ) -> list[Planned]:
     """One direct message per admin per target, cause and day, however many posts fail: the key says
     so. Until it is sent, a later failure's alert replaces its parameters, with the day's count so far."""
-    sections = [
-        say("notice.alert", kind=delivery.kind, where=_where(delivery.target), reason=delivery.reason)
-    ]
+    # A failure's reason holds no instant: any timezone reads it.
+    reason = reason_text(delivery.reason, "UTC")
+    sections = [say("notice.alert", kind=_kind(delivery), where=_where(delivery.target), reason=reason)]
     if failed_today > 1:
         sections.append(say("notice.alert_count", count=failed_today, where=_where(delivery.target)))
     post = Post(tuple(sections), say("notice.alert_footer"))
@@ -301,23 +337,28 @@ def _where(target: str) -> User | Channel:
     return User(target) if target[:1] in "UW" else Channel(target)
 
 
+def _kind(delivery: Delivery) -> Text:
+    return say(f"delivery.kind_{delivery.kind}")
+
+
 def describe(delivery: Delivery, group: Group) -> Text:
     """One line of `/gmg deliveries`."""
     at = delivery.finished_at or delivery.next_attempt_at
     where = _where(delivery.target)
+    reason = reason_text(delivery.reason, group.timezone)
     if delivery.state == deliveries.PENDING and delivery.reason:
         return say(
             "delivery.retrying",
-            kind=delivery.kind,
+            kind=_kind(delivery),
             where=where,
             at=At(delivery.next_attempt_at, group.timezone),
             attempt=delivery.attempts + 1,
-            reason=delivery.reason,
+            reason=reason,
         )
     return say(
         f"delivery.{delivery.state}",
-        kind=delivery.kind,
+        kind=_kind(delivery),
         where=where,
         at=At(at, group.timezone),
-        reason=delivery.reason,
+        reason=reason,
     )

@@ -1,11 +1,12 @@
 """Questions anyone may ask: chair, next, theme, schedule, history, members, rotation."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from handlers import notices
 from handlers.context import Args, Context
-from handlers.periods import RELATIVE, Span, parse_when
+from handlers.periods import RELATIVE, Span, parse_period, parse_when
 from handlers.response import Part, Response, UsageError
+from handlers.translated import description_of, member_name, theme_of
 from messages import At, Code, Commas, Countdown, Days, Lines, Text, User, Users, Words, say
 from storage import access, deliveries, queries
 from storage.models import Member
@@ -57,9 +58,9 @@ def _status(ctx: Context, slot: Slot) -> Text:
 def _theme_lines(slot: Slot) -> Lines:
     if not slot.theme:
         return Lines((say("chair.theme_not_set"),))
-    lines = [say("notice.theme_line", theme=say("notice.theme", theme=slot.theme))]
+    lines = [say("notice.theme_line", theme=say("notice.theme", theme=theme_of(slot)))]
     if slot.description:
-        lines.append(say("notice.quote", text=slot.description))
+        lines.append(say("notice.quote", text=description_of(slot)))
     return Lines(tuple(lines))
 
 
@@ -123,7 +124,7 @@ def _slots_for(ctx: Context, span: Span) -> list[Slot]:
 def _line(ctx: Context, slot: Slot) -> Text:
     days, chairs = _days(slot), ctx.chairs(slot)
     if slot.theme:
-        line = say("schedule.line_theme", days=days, chairs=chairs, theme=slot.theme)
+        line = say("schedule.line_theme", days=days, chairs=chairs, theme=theme_of(slot))
     else:
         line = say("schedule.line", days=days, chairs=chairs)
     line = _projected(slot, line)
@@ -237,11 +238,10 @@ def history(ctx: Context, args: Args) -> Response:
     words = args.words
     if len(words) == 1 and len(words[0]) == 4 and words[0].isdigit():
         year = int(words[0])
+        # A year the calendar has not (`0000`) is refused as any WHEN out of range is.
+        span = parse_period(words[0])
         terms = queries.terms_overlapping(
-            session=ctx.session,
-            group_id=ctx.group_id,
-            first=date(year, 1, 1),
-            last=date(year, 12, 31),
+            session=ctx.session, group_id=ctx.group_id, first=span.first, last=span.last
         )
         slots = [Slot.of(t) for t in reversed(terms)]
         title = say("chair.title_span", group=ctx.short_name, label=year)
@@ -259,9 +259,9 @@ def history(ctx: Context, args: Args) -> Response:
 
 def _member_line(member: Member) -> Text:
     if member.joined:
-        line = say("members.line_since", code=member.code, name=member.name, year=member.joined)
+        line = say("members.line_since", code=member.code, name=member_name(member), year=member.joined)
     else:
-        line = say("members.line", code=member.code, name=member.name)
+        line = say("members.line", code=member.code, name=member_name(member))
     if member.focal_points:
         users = Users(tuple(member.focal_points))
         line = say("members.focal", line=line, users=users)

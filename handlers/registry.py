@@ -9,10 +9,14 @@ from handlers.forms import ON_THE_DATA, ON_THE_DAY, Command, Depends, Form, choo
 from handlers.response import Response, UsageError
 from handlers.text import Token
 from messages import Code, Lines, Words, say
+from messages.languages import DEFAULT, LANGUAGES
 from storage import groups as group_storage
 from storage.matching import closest
 
 WHEN = "[WHEN]"
+# The language codes a command takes (`en|fr|es`), and those a translation is in (`fr|es`).
+LANGUAGE_CODES = "|".join(LANGUAGES)
+TRANSLATION_CODES = "|".join(code for code in LANGUAGES if code != DEFAULT)
 COMMANDS: tuple[Command, ...] = (
     Command(
         "help",
@@ -59,6 +63,14 @@ COMMANDS: tuple[Command, ...] = (
                 "theme set [PERIOD] TITLE [| DESCRIPTION]",
                 "theme set Youth | Adolescents and migration",
                 sub="set",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                changes.theme_translate,
+                f"theme translate [PERIOD] {TRANSLATION_CODES} TITLE [| DESCRIPTION]",
+                "theme translate 2011-H1 fr Les jeunes et les migrations mondiales",
+                sub="translate",
                 args=True,
                 admin=True,
             ),
@@ -181,6 +193,7 @@ COMMANDS: tuple[Command, ...] = (
                     ("handover", "settings handover HH:MM", "settings handover 09:00"),
                     ("term-months", "settings term-months N", "settings term-months 12"),
                     ("topic", "settings topic #channel | off", "settings topic #gmg"),
+                    ("language", f"settings language {LANGUAGE_CODES}", "settings language fr"),
                 )
             ),
         ),
@@ -284,8 +297,8 @@ COMMANDS: tuple[Command, ...] = (
         (
             Form(
                 configuration.subscribe,
-                "subscribe [#channel] [reminders|themes|all]",
-                "subscribe #gmg-coordination reminders",
+                f"subscribe [#channel] [reminders|themes|all] [{LANGUAGE_CODES}]",
+                "subscribe #gmg-coordination reminders fr",
                 args=True,
                 admin=True,
             ),

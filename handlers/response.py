@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from messages import Text
+from messages.languages import DEFAULT
 from messages.render import Flavour, render, to_plain
 
 # A part of an answer: a catalog message, or (while the last handlers move to messages) mrkdwn.
@@ -18,9 +19,9 @@ class UsageError(Exception):
         self.message = message
 
 
-def shown(part: Part, flavour: Flavour) -> str:
+def shown(part: Part, flavour: Flavour, language: str = DEFAULT) -> str:
     if isinstance(part, Text):
-        return render(part, flavour)
+        return render(part, flavour, language)
     return part if flavour == "mrkdwn" else to_plain(part)
 
 
@@ -37,18 +38,22 @@ class Response:
     # False when the command was refused; the sections say why.
     ok: bool = True
 
-    def parts(self, flavour: Flavour) -> tuple[str, list[str], str]:
-        """Title, sections and footer rendered for an edge; empty sections left out."""
-        sections = [s for s in (shown(p, flavour) for p in self.sections) if s.strip()]
-        return shown(self.title, flavour), sections, shown(self.footer, flavour)
+    def parts(self, flavour: Flavour, language: str = DEFAULT) -> tuple[str, list[str], str]:
+        """Title, sections and footer rendered for an edge, in a language; empty sections left out."""
+        sections = [s for s in (shown(p, flavour, language) for p in self.sections) if s.strip()]
+        return shown(self.title, flavour, language), sections, shown(self.footer, flavour, language)
+
+    def mrkdwn(self, language: str = DEFAULT) -> str:
+        """The whole answer as mrkdwn in one string (Slack's fallback text)."""
+        title, sections, footer = self.parts("mrkdwn", language)
+        return "\n".join([f"*{title}*", *sections, footer])
 
     @property
     def text(self) -> str:
-        """The whole answer as mrkdwn in one string (Slack's fallback text; logs and tests)."""
-        title, sections, footer = self.parts("mrkdwn")
-        return "\n".join([f"*{title}*", *sections, footer])
+        """The whole answer in English mrkdwn (logs and tests)."""
+        return self.mrkdwn()
 
-    def plain(self) -> str:
+    def plain(self, language: str = DEFAULT) -> str:
         """The answer for a terminal."""
-        title, sections, footer = self.parts("plain")
+        title, sections, footer = self.parts("plain", language)
         return "\n".join([title, *sections, footer]).strip()

@@ -37,6 +37,11 @@ class Translated:
         return Translated(original, given) if given else original
 
 
+def in_language(words: "Translated | str", language: str) -> str:
+    """People's words as a reader of `language` sees them."""
+    return words.shown_in(language) if isinstance(words, Translated) else words
+
+
 @dataclass(frozen=True)
 class Days:
     """A term's days, first to last."""

@@ -18,13 +18,14 @@ def catalog(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) 
         if not (isinstance(node, ast.AnnAssign | ast.Assign) and isinstance(node.value, ast.Dict)):
             continue
         for key, value in zip(node.value.keys, node.value.values, strict=True):
-            assert isinstance(key, ast.Constant)
+            assert isinstance(key, ast.Constant) and isinstance(key.value, str)
             comments = _comments_above(lines, key.lineno)
             english = ast.literal_eval(value)
             if isinstance(english, dict):
-                yield key.lineno, "npgettext", (key.value, english["one"], english["other"]), comments
+                forms: tuple[str, ...] = (key.value, str(english["one"]), str(english["other"]))
+                yield key.lineno, "npgettext", forms, comments
             else:
-                yield key.lineno, "pgettext", (key.value, english), comments
+                yield key.lineno, "pgettext", (key.value, str(english)), comments
 
 
 def _comments_above(lines: list[str], lineno: int) -> list[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from messages import Code, Commas, Text, say
+
 LANGUAGES = ("en", "fr", "es")
 DEFAULT = "en"
 # Each language by its own name, for a language switcher.
@@ -39,6 +41,11 @@ def check_language(word: str) -> str:
     if language not in LANGUAGES:
         raise UnknownLanguage(word)
     return language
+
+
+def unknown_language(word: str) -> Text:
+    """What the bot says of a language it does not speak, naming the ones it does."""
+    return say("language.unknown", word=word, languages=Commas(tuple(Code(code) for code in LANGUAGES)))
 
 
 def of_locale(locale: str | None) -> str:
@@ -100,10 +107,10 @@ def _pseudo() -> gettext.GNUTranslations:
     for message in catalog:
         if not message.id:
             continue
-        if isinstance(message.id, tuple):
-            message.string = tuple(_marked(m) for m in message.id)
-        else:
+        if isinstance(message.id, str):
             message.string = _marked(message.id)
+        else:
+            message.string = tuple(_marked(m) for m in message.id)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

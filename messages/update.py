@@ -5,7 +5,6 @@ whose English changed comes back fuzzy, to be translated again), and writes the 
 entries as their source, since the catalog modules are written in English."""
 
 import io
-import sys
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -19,9 +18,9 @@ TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 
 def main() -> None:
     extract = ["extract", "-F", str(ROOT / "babel.cfg"), "-o", str(TEMPLATE), "--no-location"]
-    CommandLineInterface().run(["pybabel", "-q", *extract, "--omit-header", str(ROOT)])
+    CommandLineInterface().run(["pybabel", "-q", *extract, "--omit-header", str(ROOT)])  # type: ignore[no-untyped-call]
     update = ["update", "-i", str(TEMPLATE), "-d", str(LOCALE_DIR), "-D", DOMAIN, "--ignore-obsolete"]
-    CommandLineInterface().run(["pybabel", "-q", *update, "--width", "100"])
+    CommandLineInterface().run(["pybabel", "-q", *update, "--width", "100"])  # type: ignore[no-untyped-call]
     english = LOCALE_DIR / DEFAULT / "LC_MESSAGES" / f"{DOMAIN}.po"
     catalog = read_po(io.BytesIO(english.read_bytes()))
     for message in catalog:
@@ -33,4 +32,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

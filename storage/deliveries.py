@@ -30,6 +30,8 @@ class Planned:
     # What it says: a message id with its parameters, rendered when it is sent.
     message: str
     params: dict[str, Any]
+    # The language it is rendered in: a channel's; None for a direct message (its reader's own).
+    language: str | None = None
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -53,6 +55,7 @@ def _row(group_id: int, p: Planned) -> dict[str, Any]:
         "next_attempt_at": p.due_at,
         "message": p.message,
         "params": p.params,
+        "language": p.language,
         "state": PENDING,
         "attempts": 0,
         "claimed_by": "",
@@ -105,6 +108,7 @@ def sync_planned(*, session: Session, group_id: int, planned: Sequence[Planned],
             delivery.state, delivery.reason, delivery.finished_at = PENDING, "", None
             delivery.due_at, delivery.expires_at = plan.due_at, plan.expires_at
             delivery.message, delivery.params, delivery.team_id = plan.message, plan.params, plan.team_id
+            delivery.language = plan.language
             if delivery.lease_until is None:
                 delivery.next_attempt_at = (
                     max(plan.due_at, delivery.next_attempt_at) if delivery.attempts else plan.due_at

@@ -8,8 +8,19 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from messages.languages import DEFAULT as DEFAULT_LANGUAGE
+from messages.languages import LANGUAGES, UnknownLanguage, check_language
 from storage import groups
 from storage.durations import DurationError, format_duration, parse_duration
 from storage.matching import canonical_code
@@ -51,6 +62,55 @@ def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
+def _languages_text() -> str:
+    return ", ".join(LANGUAGES)
+
+
+def _language(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"write the language as one of {_languages_text()}")
+    try:
+        return check_language(value)
+    except UnknownLanguage as exc:
+        raise ValueError(f"unknown language {value!r}; use one of {_languages_text()}") from exc
+
+
+def _translation_key(value: Any) -> str:
+    """A language other texts are translated into: the text itself is the original, in the default."""
+    language = _language(value)
+    if language == DEFAULT_LANGUAGE:
+        raise ValueError(
+            f"{language!r} is the original's language: write it as the text itself, and translations "
+            f"into {', '.join(x for x in LANGUAGES if x != DEFAULT_LANGUAGE)}"
+        )
+    return language
+
+
+def _by_language(value: Any) -> Any:
+    """A mapping by language (`{fr: ..., es: ...}`) with its keys checked; its values as given."""
+    if not isinstance(value, dict):
+        return value
+    checked: dict[str, Any] = {}
+    for key, given in value.items():
+        language = _translation_key(key)
+        if language in checked:
+            raise ValueError(f"the language {language!r} is given twice")
+        checked[language] = given
+    return checked
+
+
+def _translated_text(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return _nfc(value)
+
+
+# A member's full name in another language.
+TranslatedName = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_translated_text)
+]
+
+
 class GroupDoc(_Strict):
     name: str = Field(min_length=1, max_length=200)
     # Names the group the document goes to; none: the workspace's default group.
@@ -59,6 +119,13 @@ class GroupDoc(_Strict):
     term_months: int = Field(default=6, ge=1, le=24)
     handover_time: str = "00:00"
     topic_channel: str | None = Field(default=None, pattern=CHANNEL_ID)
+    # The language of the group's channel posts.
+    language: str = DEFAULT_LANGUAGE
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _known_language(cls, value: Any) -> str:
+        return _language(value)
 
     @field_validator("name")
     @classmethod
@@ -100,6 +167,15 @@ class MemberDoc(_Strict):
     note: str = Field(default="", max_length=1000)
     aliases: list[Annotated[str, Field(min_length=1, max_length=50)]] = []
     focal_points: list[Annotated[str, Field(pattern=USER_ID)]] = []
+    # The full name in other languages: `{fr: ..., es: ...}`.
+    names: Annotated[dict[str, TranslatedName], BeforeValidator(_by_language)] = {}
+
+
+class TranslationDoc(_Strict):
+    """A term's theme in another language."""
+
+    theme: str = Field(min_length=1, max_length=150)
+    description: str = Field(default="", max_length=3000)
 
 
 class TermDoc(_Strict):
@@ -118,6 +194,14 @@ class TermDoc(_Strict):
     theme: str = Field(default="", max_length=150)
     description: str = Field(default="", max_length=3000)
     note: str = Field(default="", max_length=1000)
+    # The theme in other languages: `{fr: {theme: ..., description: ...}, es: {...}}`.
+    translations: Annotated[dict[str, TranslationDoc], BeforeValidator(_by_language)] = {}
+
+    @model_validator(mode="after")
+    def _theme_to_translate(self) -> "TermDoc":
+        if self.translations and not self.theme:
+            raise ValueError("translations are given but the term has no theme to translate")
+        return self
 
 
 class RemindersDoc(_Strict):
@@ -135,6 +219,13 @@ class RemindersDoc(_Strict):
 class SubscriptionDoc(_Strict):
     channel: str = Field(pattern=CHANNEL_ID)
     kinds: list[Literal["reminders", "themes"]] = Field(min_length=1)
+    # The channel's language; none: the group's.
+    language: str | None = None
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _known_language(cls, value: Any) -> str | None:
+        return None if value is None else _language(value)
 
 
 class Document(_Strict):

@@ -44,6 +44,12 @@ def json_column() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
+def translations_column() -> Any:
+    """People's words in other languages, by language (`{"fr": ..., "es": ...}`); rows written before
+    they existed, or by a process that does not know them, hold none."""
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+
+
 def group_column(*, primary_key: bool = False) -> Any:
     """The owning group: its rows go with it. Each table's key or first index begins with it."""
     return Field(
@@ -62,6 +68,8 @@ class GroupBase(SQLModel):
     handover_time: str = Field(default="00:00", max_length=5)
     # The channel whose topic shows the current chair and theme, set at each handover.
     topic_channel: str | None = Field(default=None, max_length=32)
+    # The language of the group's channel posts (messages.languages), unless a channel chose its own.
+    language: str = Field(default="en", max_length=5, sa_column_kwargs={"server_default": "en"})
 
 
 class Group(GroupBase, table=True):
@@ -107,6 +115,8 @@ class MemberBase(SQLModel):
     note: str = Field(default="", max_length=1000)
     aliases: list[str] = json_column()
     focal_points: list[str] = json_column()
+    # The full name in other languages: `{"fr": ..., "es": ...}` (`name` is the original).
+    names: dict[str, str] = translations_column()
 
 
 class Member(MemberBase, table=True):
@@ -134,6 +144,8 @@ class TermBase(SQLModel):
     theme: str = Field(default="", max_length=150)
     description: str = Field(default="", max_length=3000)
     note: str = Field(default="", max_length=1000)
+    # The theme in other languages: `{"fr": {"theme": ..., "description": ...}, "es": {...}}`.
+    translations: dict[str, dict[str, str]] = translations_column()
 
 
 class Term(TermBase, table=True):
@@ -161,6 +173,8 @@ class Subscription(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=16)
     # The workspace the channel is in: its token posts there.
     team_id: str = Field(max_length=32)
+    # The channel's language, the same on each of its rows; None: the group's.
+    language: str | None = Field(default=None, max_length=5)
 
 
 class Admin(SQLModel, table=True):
@@ -213,6 +227,9 @@ class Delivery(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=64)
     message: str = Field(max_length=40)
     params: Any = Field(default=None, sa_column=Column(JSON))
+    # The language it is rendered in when sent (a channel's, planned with it); None: the recipient's own
+    # (a direct message, in the language Slack says the person reads).
+    language: str | None = Field(default=None, max_length=5)
     ts: str = Field(default="", max_length=32)
     reason: str = Field(default="", max_length=500)
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -205,17 +205,23 @@ def save(*, session: Session, record: SQLModel) -> None:
 
 
 def set_channel_kinds(
-    *, session: Session, group_id: int, team_id: str, channel_id: str, kinds: Sequence[str]
+    *,
+    session: Session,
+    group_id: int,
+    team_id: str,
+    channel_id: str,
+    kinds: Sequence[str],
+    language: str | None = None,
 ) -> None:
     """What one channel (of workspace `team_id`) follows of the group, exactly `kinds` (none:
-    unsubscribed)."""
+    unsubscribed), and the language posts to it are in (None: the group's)."""
     session.execute(
         delete(Subscription).where(
             col(Subscription.group_id) == group_id, col(Subscription.channel_id) == channel_id
         )
     )
     session.add_all(
-        Subscription(group_id=group_id, team_id=team_id, channel_id=channel_id, kind=k)
+        Subscription(group_id=group_id, team_id=team_id, channel_id=channel_id, kind=k, language=language)
         for k in sorted(set(kinds))
     )
     session.flush()

@@ -6,7 +6,7 @@ default length follow, chaired in rotation order; gaps between decided terms sta
 """
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,8 @@ class Slot:
     description: str = ""
     note: str = ""
     projected: bool = False
+    # The theme in other languages, as the term holds it (handlers/translated.py shows it).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
 
     @classmethod
     def of(cls, term: Term) -> "Slot":
@@ -37,6 +39,7 @@ class Slot:
             term.theme,
             term.description,
             term.note,
+            translations={k: dict(v) for k, v in (term.translations or {}).items()},
         )
 
     def covers(self, day: date) -> bool:

@@ -163,19 +163,36 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
             group_id=group_id,
             seconds=[parse_duration(v) for v in doc.reminders.lead_times],
         )
-    existing_subs = {
-        (s.channel_id, s.kind) for s in queries.list_subscriptions(session=session, group_id=group_id)
-    }
+    _add_subscriptions(session, group_id, team_id, doc)
+    admins = set(queries.list_admins(session=session, group_id=group_id))
+    session.add_all(Admin(group_id=group_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
+    session.flush()
+
+
+def _add_subscriptions(session: Session, group_id: int, team_id: str, doc: Document) -> None:
+    """Adds the document's subscriptions to the group's. A channel has one language, on each of its
+    rows: the one the document gives it, else the one it has."""
+    stored = list(queries.list_subscriptions(session=session, group_id=group_id))
+    languages = {s.channel_id: s.language for s in stored if s.language}
+    languages.update({sub.channel: sub.language for sub in doc.subscriptions if sub.language})
+    for row in stored:
+        if row.language != languages.get(row.channel_id, row.language):
+            row.language = languages[row.channel_id]
+            session.add(row)
+    existing_subs = {(s.channel_id, s.kind) for s in stored}
     for sub in doc.subscriptions:
         for kind in sub.kinds:
             if (sub.channel, kind) not in existing_subs:
                 existing_subs.add((sub.channel, kind))
                 session.add(
-                    Subscription(group_id=group_id, team_id=team_id, channel_id=sub.channel, kind=kind)
+                    Subscription(
+                        group_id=group_id,
+                        team_id=team_id,
+                        channel_id=sub.channel,
+                        kind=kind,
+                        language=languages.get(sub.channel),
+                    )
                 )
-    admins = set(queries.list_admins(session=session, group_id=group_id))
-    session.add_all(Admin(group_id=group_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
-    session.flush()
 
 
 def _check_members_once(docs: list[MemberDoc]) -> None:
@@ -251,30 +268,49 @@ def _check_no_overlap(terms: list[Term]) -> None:
 
 
 def export_document(*, session: Session, group: Group) -> dict[str, Any]:
+    """The group as a document. Members' names in other languages, translated themes and channels'
+    languages are written only where there are some."""
     assert group.id is not None
     group_id = group.id
     subs: dict[str, list[str]] = {}
+    languages: dict[str, str] = {}
     for sub in queries.list_subscriptions(session=session, group_id=group_id):
         subs.setdefault(sub.channel_id, []).append(sub.kind)
+        if sub.language:
+            languages[sub.channel_id] = sub.language
     return {
         "group": GroupDoc.model_validate(group, from_attributes=True).model_dump(),
         "members": [
-            MemberDoc.model_validate(m, from_attributes=True).model_dump()
+            _without(MemberDoc.model_validate(m, from_attributes=True).model_dump(), names={})
             for m in queries.list_members(session=session, group_id=group_id)
         ],
-        "terms": [
-            TermDoc.model_validate(t, from_attributes=True).model_dump()
-            for t in queries.list_terms(session=session, group_id=group_id)
-        ],
+        "terms": [_term_document(t) for t in queries.list_terms(session=session, group_id=group_id)],
         "rotation": queries.get_rotation(session=session, group_id=group_id),
         "reminders": {
             "lead_times": [
                 format_duration(s) for s in queries.get_lead_seconds(session=session, group_id=group_id)
             ]
         },
-        "subscriptions": [{"channel": c, "kinds": k} for c, k in subs.items()],
+        "subscriptions": [
+            {"channel": c, "kinds": k, **({"language": languages[c]} if c in languages else {})}
+            for c, k in subs.items()
+        ],
         "admins": queries.list_admins(session=session, group_id=group_id),
     }
+
+
+def _without(record: dict[str, Any], **defaults: Any) -> dict[str, Any]:
+    """The record without the keys that hold their default."""
+    return {k: v for k, v in record.items() if k not in defaults or v != defaults[k]}
+
+
+def _term_document(term: Term) -> dict[str, Any]:
+    record = _without(TermDoc.model_validate(term, from_attributes=True).model_dump(), translations={})
+    if "translations" in record:
+        record["translations"] = {
+            language: _without(given, description="") for language, given in record["translations"].items()
+        }
+    return record
 
 
 def ensure_workspace(*, session: Session, team_id: str, seed: bool, now: datetime) -> Group:

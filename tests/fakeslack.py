@@ -151,6 +151,7 @@ class FakeSlack:
         is_owner: bool = False,
         tz: str = "Europe/Zurich",
         name: str | None = None,
+        locale: str = "en-US",
     ) -> None:
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
         name = name or user_id.lower()
@@ -167,6 +168,7 @@ class FakeSlack:
             "is_primary_owner": False,
             "is_bot": False,
             "profile": {"real_name": name.title(), "display_name": name},
+            "locale": locale,
         }
         with self._cond:
             self._users[user_id] = user
@@ -433,7 +435,12 @@ class FakeSlack:
 
     def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
         user = self._users.get(str(body.get("user")))
-        return {"user": user} if user else {"error": "user_not_found"}
+        if not user:
+            return {"error": "user_not_found"}
+        # Slack says a user's locale only when asked with include_locale.
+        if str(body.get("include_locale", "")).lower() not in ("1", "true"):
+            user = {k: v for k, v in user.items() if k != "locale"}
+        return {"user": user}
 
     def _post_message(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = str(body.get("channel") or "")

@@ -30,7 +30,7 @@ KEY_IN_TEXT = re.compile(r"/calendar\.ics\?key=([A-Za-z0-9_-]+)")
 
 
 def feed(session: Session, group: Group, now: datetime = NOW) -> bytes:
-    return calendar.feed(session=session, group=group, now=now)
+    return calendar.feed(session=session, group=group, now=now, language="en")
 
 
 def events(data: bytes) -> dict[str, icalendar.Event]:
@@ -337,7 +337,13 @@ def test_help_lists_the_calendar(ask: Asker) -> None:
 def test_the_home_tab_shows_admins_the_feed_address(session: Session, group: Group) -> None:
     def shown(is_admin: bool, user: str) -> str:
         view = home_view(
-            session=session, team_id="T1", user_id=user, is_admin=is_admin, now=NOW, public_base_url=BASE
+            session=session,
+            team_id="T1",
+            user_id=user,
+            is_admin=is_admin,
+            now=NOW,
+            public_base_url=BASE,
+            language="en",
         )
         return str(view.to_dict())
 

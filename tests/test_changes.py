@@ -446,7 +446,7 @@ def test_reminders_show_and_set(ask: Asker, session: Session) -> None:
 def test_reminders_off(ask: Asker, session: Session) -> None:
     assert ask("reminders off").ok
     assert queries.get_lead_seconds(session=session, group_id=group_id(session)) == []
-    assert "Reminders go out none before each handover." in ask("reminders").text
+    assert "No reminders go out before handovers." in ask("reminders").text
     assert ask("reminders 45s").ok
     assert last_audit(session).before == []
     assert queries.get_lead_seconds(session=session, group_id=group_id(session)) == [45]
@@ -687,8 +687,11 @@ BAD: dict[str, list[tuple[str, str]]] = {
         ("focal", "Use `/gmg focal CODE @user @user` or `/gmg focal CODE clear`."),
     ],
     "subscriptions": [
-        ("subscribe #random", "`#random` is neither a channel nor a kind."),
-        ("subscribe <#C0123ABCD> news", "`news` is neither a channel nor a kind."),
+        ("subscribe #random", "`#random` is neither a channel, a kind nor a language."),
+        ("subscribe <#C0123ABCD> news", "`news` is neither a channel, a kind nor a language."),
+        ("unsubscribe <#C0123ABCD> news", "`news` is neither a channel nor a kind."),
+        ("subscribe <#C0123ABCD> de", "`de` is not a language I speak; use one of `en`, `fr`, `es`."),
+        ("subscribe <#C0123ABCD> themes xx", "`xx` is not a language I speak"),
         ("unsubscribe <#C0123ABCD>", "Nothing to change: <#C0123ABCD> follows nothing."),
     ],
     "reminders": [
@@ -817,7 +820,9 @@ INJECTION = "<!channel> & <http://x|y>"
 
 
 def rendered(response: Response) -> str:
-    return answer_text(response) + json.dumps([block.to_dict() for block in answer_blocks(response)])
+    return answer_text(response, "en") + json.dumps(
+        [block.to_dict() for block in answer_blocks(response, "en")]
+    )
 
 
 def test_a_theme_cannot_ping_or_fake_a_link(ask: Asker, session: Session) -> None:
@@ -887,19 +892,21 @@ def test_member_names_are_escaped(ask: Asker) -> None:
 
 
 def assert_within_slack_limits(response: Response) -> None:
-    blocks = answer_blocks(response)
+    blocks = answer_blocks(response, "en")
     assert len(blocks) <= 50
     for block in blocks:
         block.validate_json()
         if isinstance(block, SectionBlock):
             assert block.text is not None
             assert len(block.text.text) <= 3000
-    assert len(answer_text(response)) <= 40000
+    assert len(answer_text(response, "en")) <= 40000
 
 
 def block_lines(response: Response) -> list[str]:
     sections = [
-        b.text.text for b in answer_blocks(response) if isinstance(b, SectionBlock) and b.text is not None
+        b.text.text
+        for b in answer_blocks(response, "en")
+        if isinstance(b, SectionBlock) and b.text is not None
     ]
     return [line for section in sections for line in section.splitlines() if line.startswith("• ")]
 

@@ -177,7 +177,7 @@ def test_changes_replan_pending_reminders(env: Env) -> None:
     skipped = env.rows(kind="reminder", state="skipped")
     assert skipped and all(d.reason == deliveries.REPLANNED for d in skipped)
     change = env.rows(kind="change")
-    assert [d.target for d in change] == ["CREMIND1"] and "cleared" in message_payload(change[0])[0]
+    assert [d.target for d in change] == ["CREMIND1"] and "cleared" in message_payload(change[0], "en")[0]
     assert env.ask("term set 2027-H2 CCC").ok
     assert env.ask("reminders 2d").ok
     pending = [d for d in env.rows(state="pending") if d.kind == "reminder"]

@@ -96,7 +96,9 @@ def test_a_dead_token_pauses_the_workspace_and_keeps_everything(env: Env) -> Non
     assert "Deliveries are paused" in report and "account_inactive" in report
     assert "pause deliveries" in env.ask("log").text
     with Session(env.engine) as session:
-        home = home_view(session=session, team_id="T1", user_id=ADMIN, is_admin=True, now=env.clock.now)
+        home = home_view(
+            session=session, team_id="T1", user_id=ADMIN, is_admin=True, now=env.clock.now, language="en"
+        )
     assert "Deliveries are paused" in str(home.to_dict())
 
 
@@ -142,7 +144,7 @@ def test_missing_scope_fails_and_the_alert_names_the_scope(env: Env) -> None:
     failed = env.rows(state="failed")
     assert [d.target for d in failed] == ["CREMIND1"] and "needs the chat:write scope" in failed[0].reason
     alerts = [t for c, t in env.posts() if c == ADMIN]
-    assert len(alerts) == 1 and "needs the chat:write scope" in alerts[0]
+    assert len(alerts) == 1 and "needs the `chat:write` scope" in alerts[0]
     assert subscribed(env) == ["CREMIND1", "CTHEMES1"]
 
 
@@ -169,7 +171,7 @@ def test_failures_alert_each_admin_once_per_target_and_cause_with_a_count(env: E
     assert len(env.rows(state="failed", target="UGONE001")) == 3
     alerts = [t for c, t in env.posts() if c == ADMIN]
     assert len(alerts) == 1, alerts
-    assert "could not be delivered: user_not_found" in alerts[0] and "3 posts to <@UGONE001>" in alerts[0]
+    assert "could not be delivered: `user_not_found`" in alerts[0] and "3 posts to <@UGONE001>" in alerts[0]
     # The alert to an operator who is gone fails, and alerts nobody about it.
     assert [d.target for d in env.rows(kind="alert")] == sorted([ADMIN, "UOPERGONE"])
     assert env.rows(kind="alert", target="UOPERGONE")[0].state == "failed"

@@ -198,8 +198,8 @@ def test_groups_answer_turns_at_each_groups_handover(bot: RunningBot) -> None:
             answers.append(" ".join(shown(p, "plain") for p in r.sections))
     print(answers)
     assert answers[0] != answers[1]  # the NY chair changed
-    k1 = cache.key(team_id="T1", text="groups", now=before)
-    k2 = cache.key(team_id="T1", text="groups", now=after)
+    k1 = cache.key(team_id="T1", text="groups", now=before, language="en")
+    k2 = cache.key(team_id="T1", text="groups", now=after, language="en")
     assert k1 != k2, f"same cache key for different answers: {answers}"
 
 

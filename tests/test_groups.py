@@ -193,15 +193,18 @@ def test_the_cache_key_holds_the_calendar_day_and_questions_ask_slack_nothing(
     # calendar day: a countdown cached before midnight must not be served after it.
     before = datetime(2027, 3, 9, 22, 59, tzinfo=UTC)
     after = before + timedelta(minutes=2)
-    assert cache.key(team_id="T1", text="next", now=before) != cache.key(team_id="T1", text="next", now=after)
-    assert cache.key(team_id="T1", text="members", now=before) == cache.key(
-        team_id="T1", text="members", now=after
+    assert cache.key(team_id="T1", text="next", now=before, language="en") != cache.key(
+        team_id="T1", text="next", now=after, language="en"
     )
-    assert cache.key(team_id="T1", text="term set 2030 IOM", now=before) is None
+    assert cache.key(team_id="T1", text="members", now=before, language="en") == cache.key(
+        team_id="T1", text="members", now=after, language="en"
+    )
+    assert cache.key(team_id="T1", text="term set 2030 IOM", now=before, language="en") is None
     slack.reset()
     for question in ("chair", "next", "GMG schedule", "groups", "help"):
         ok(bot, question, user="U0NEWCOMER")
-    assert slack.calls_to("users.info") == []
+    # Slack is asked once, for the asker's language (a user it does not know reads English).
+    assert [c.method for c in slack.calls] == ["users.info"]
 
 
 def test_the_command_line_works_per_group_and_exports_all(tmp_path: Path, database_url: str) -> None:

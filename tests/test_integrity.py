@@ -179,7 +179,7 @@ def test_import_replace_without_the_coming_term_skips_its_reminders(
     )
     with Session(_engine(database_url)) as session:
         pending = _reminders(session, PENDING)
-        assert pending and all("FAO" in message_payload(d)[0] for d in pending)
+        assert pending and all("FAO" in message_payload(d, "en")[0] for d in pending)
 
     source.write_text(
         DOCUMENT.replace("  - {first_day: 2027-01-01, last_day: 2027-06-30, chairs: [FAO]}\n", "")
@@ -189,8 +189,8 @@ def test_import_replace_without_the_coming_term_skips_its_reminders(
     )
     assert result.returncode == 0, result.stderr
     with Session(_engine(database_url)) as session:
-        assert not [d for d in _reminders(session, PENDING) if "FAO" in message_payload(d)[0]]
-        skipped = [d for d in _reminders(session, SKIPPED) if "FAO" in message_payload(d)[0]]
+        assert not [d for d in _reminders(session, PENDING) if "FAO" in message_payload(d, "en")[0]]
+        skipped = [d for d in _reminders(session, SKIPPED) if "FAO" in message_payload(d, "en")[0]]
         assert skipped and all(d.reason == REPLANNED for d in skipped)
 
 

@@ -136,6 +136,7 @@ def test_replace_removes_what_the_document_does_not_hold(ask: Asker, session: Se
             "term_months": 6,
             "handover_time": "00:00",
             "topic_channel": None,
+            "language": "en",
         },
         "members": [
             {

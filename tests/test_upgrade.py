@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.posts import message_payload
 from storage import groups, queries
-from storage.db import make_engine, normalize_database_url, upgrade
+from storage.db import MIGRATIONS, make_engine, normalize_database_url, upgrade
 from storage.models import Delivery, Member, Term, UTCDateTime
 from tests.conftest import BACKENDS
 
@@ -245,7 +247,7 @@ def test_upgrade_from_the_previous_head_keeps_every_row(empty_engine: Engine) ->
     with Session(empty_engine) as session:
         # A delivery planned before messages were data goes out exactly as it was written then.
         delivery = session.get(Delivery, 41)
-        assert delivery is not None and message_payload(delivery) == ("GMG handover soon", BLOCKS)
+        assert delivery is not None and message_payload(delivery, "en") == ("GMG handover soon", BLOCKS)
         # The calendar feed's address still works, now for the group.
         feed_group = queries.group_for_calendar_key(session=session, key="key-of-T1")
         assert feed_group is not None and feed_group.id == ids["T1"]
@@ -278,3 +280,70 @@ def test_an_empty_database_upgrades_too(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     with Session(empty_engine) as session:
         assert groups.list_team_ids(session=session) == []
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+# Migration 0007: what each table gains, and what its rows hold then.
+LANGUAGE_COLUMNS = {
+    "group": ("language", "en"),
+    "subscription": ("language", None),
+    "delivery": ("language", None),
+    "term": ("translations", {}),
+    "member": ("names", {}),
+}
+
+
+def _columns(engine: Engine, table: str) -> set[str]:
+    return {c["name"] for c in sa.inspect(engine).get_columns(table)}
+
+
+def test_languages_upgrade_keeps_every_row_and_downgrade_drops_the_columns(empty_engine: Engine) -> None:
+    _write_old(empty_engine)
+    upgrade(empty_engine, "0006")
+    kept = {table: _rows(empty_engine, table, ["group_id"]) for table in LANGUAGE_COLUMNS if table != "group"}
+    upgrade(empty_engine)
+
+    for table, (column, value) in LANGUAGE_COLUMNS.items():
+        shape = sa.table(table, sa.column(column, sa.JSON if isinstance(value, dict) else sa.String))
+        with empty_engine.connect() as connection:
+            values = connection.execute(sa.select(*shape.c)).scalars().all()
+        assert values and set(map(str, values)) == {str(value)}, table
+    with Session(empty_engine) as session:
+        group = groups.default_group(session=session, team_id="T1")
+        assert group is not None and group.language == "en"
+        term = session.get(Term, 21)
+        assert term is not None and term.translations == {} and term.theme == "Youth"
+        # A process not yet upgraded writes rows without the new columns: they get their defaults.
+        session.execute(
+            text(
+                "INSERT INTO term (group_id, first_day, last_day, chairs, theme, description, note) "
+                "VALUES (:group, '2013-01-01', '2013-12-31', '[\"UN Women\"]', '', '', '')"
+            ),
+            {"group": group.id},
+        )
+        session.commit()
+        added = queries.term_on_or_before(session=session, group_id=group.id or 0, day=date(2013, 1, 1))
+        assert added is not None and added.translations == {}
+
+    _downgrade(empty_engine, "0006")
+    for table, (column, _) in LANGUAGE_COLUMNS.items():
+        assert column not in _columns(empty_engine, table), table
+    for table, rows in kept.items():
+        assert len(_rows(empty_engine, table, ["group_id"])) >= len(rows), table
+    # The database still refuses overlapping terms (SQLite's triggers went nowhere).
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO term (group_id, first_day, last_day, chairs, theme, description, note) "
+                "SELECT group_id, '2011-06-01', '2012-05-31', '[]', '', '', '' FROM term WHERE id = 21"
+            )
+        )
+    upgrade(empty_engine)
+    assert "translations" in _columns(empty_engine, "term")

@@ -1,4 +1,5 @@
-"""`/gmg ...`: answered in the acknowledgement itself, well within Slack's 3 seconds."""
+"""`/gmg ...`: answered in the acknowledgement itself, well within Slack's 3 seconds, in the language of
+the asker's Slack."""
 
 import logging
 import time
@@ -18,28 +19,29 @@ from messages.render import render
 from storage.db import is_unavailable
 
 SHARE_ACTION = "gmg_share"
-# What the edge itself says (no command was answered), from the catalog.
-FAILURE = render(say("answer.failure"), "plain")
-UNAVAILABLE = render(say("answer.unavailable"), "plain")
-REPLAYED = render(say("answer.replayed"), "plain")
 log = logging.getLogger("gmg.requests")
 
 
-def with_share_button(response: Response, command: str) -> list[Block]:
+def edge_notice(message_id: str, language: str) -> str:
+    """What the edge itself says when no command was answered (a failure, an outage)."""
+    return render(say(message_id), "plain", language)
+
+
+def with_share_button(response: Response, command: str, language: str) -> list[Block]:
     """An ephemeral answer to a question gets a button that posts it to the channel."""
-    blocks = answer_blocks(response)
+    blocks = answer_blocks(response, language)
     if not (response.shareable and response.ephemeral) or len(blocks) >= MAX_BLOCKS:
         return blocks
     button = ButtonElement(
-        text=render(say("answer.share"), "plain"), action_id=SHARE_ACTION, value=command[:2000]
+        text=render(say("answer.share"), "plain", language), action_id=SHARE_ACTION, value=command[:2000]
     )
     return [*blocks, ActionsBlock(elements=[button])]
 
 
-def payload(response: Response, command: str) -> dict[str, Any]:
+def payload(response: Response, command: str, language: str) -> dict[str, Any]:
     return {
-        "text": answer_text(response),
-        "blocks": [b.to_dict() for b in with_share_button(response, command)],
+        "text": answer_text(response, language),
+        "blocks": [b.to_dict() for b in with_share_button(response, command, language)],
         "response_type": "ephemeral" if response.ephemeral else "in_channel",
     }
 
@@ -60,23 +62,25 @@ def register(app: App, services: Services) -> None:
         word = text.split()[0].lower()[:20] if text.split() else "help"
         team_id, user_id = command["team_id"], command["user_id"]  # checked by bot.server
         try:
-            key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC))
+            language = services.users.language(team_id, user_id)
+            key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC), language=language)
             answer = cache.get(key) if key else None
             result = "answered"
             if answer is None:
                 response = services.answer(
                     team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
                 )
-                answer, result = payload(response, text), outcome(response)
+                answer, result = payload(response, text, language), outcome(response)
                 if key and result == "answered":
                     cache.put(key, answer)
         except Exception as exc:
+            language = services.users.known_language(team_id, user_id)
             if not is_unavailable(exc):
                 log.exception("command=%s user=%s team=%s outcome=error", word, user_id, team_id)
-                ack(text=FAILURE, response_type="ephemeral")
+                ack(text=edge_notice("answer.failure", language), response_type="ephemeral")
                 return
             log.warning("command=%s user=%s team=%s outcome=unavailable", word, user_id, team_id)
-            ack(text=UNAVAILABLE, response_type="ephemeral")
+            ack(text=edge_notice("answer.unavailable", language), response_type="ephemeral")
             return
         ack(**answer)
         log.info(
@@ -98,24 +102,31 @@ def register(app: App, services: Services) -> None:
             log.info("share user=%s outcome=refused", body["user"]["id"])
             return
         channel = body.get("channel")  # none when the message is in no channel
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        # Shared in the sharer's language: the words they read and chose to post.
+        language = services.users.language(team_id, user_id)
         try:
             response = services.answer(
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
+                team_id=team_id,
+                user_id=user_id,
                 text=text,
                 channel_id=channel["id"] if isinstance(channel, dict) else None,
             )
         except Exception as exc:
             if not is_unavailable(exc):
                 raise
-            log.warning("share user=%s outcome=unavailable", body["user"]["id"])
-            respond(text=UNAVAILABLE, response_type="ephemeral", replace_original=False)
+            log.warning("share user=%s outcome=unavailable", user_id)
+            respond(
+                text=edge_notice("answer.unavailable", language),
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         if response.ok and response.shareable:
             response.ephemeral = False
             respond(
-                text=answer_text(response),
-                blocks=[b.to_dict() for b in answer_blocks(response)],
+                text=answer_text(response, language),
+                blocks=[b.to_dict() for b in answer_blocks(response, language)],
                 response_type="in_channel",
                 replace_original=False,
             )

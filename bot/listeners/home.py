@@ -20,13 +20,11 @@ from bot.home_view import (
     term_modal,
     theme_modal,
 )
-from bot.listeners.commands import UNAVAILABLE
+from bot.listeners.commands import edge_notice
 from bot.service import Services
 from bot.slack_client import error_code
 from handlers.home import FormError, current_period, term_command, theme_command
 from handlers.response import shown
-from messages import say
-from messages.render import render
 from storage import groups
 from storage.db import is_unavailable
 from storage.models import Group
@@ -43,8 +41,9 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
             session=session,
             team_id=team_id,
             user_id=user_id,
-            is_admin=lambda: services.admins.is_admin(team_id, user_id),
+            is_admin=lambda: services.users.is_admin(team_id, user_id),
             now=now,
+            language=services.users.language(team_id, user_id),
             public_base_url=services.settings.public_base_url or None,
         )
         # An admin's Home tab may have made the calendar key on first view: keep it.
@@ -85,7 +84,8 @@ def register(app: App, services: Services) -> None:
         ack()
         with Session(services.engine) as session:
             group = chosen_group(session, body["team"]["id"], group_of(action.get("value")))
-            view = term_modal(session=session, group=group) if group else None
+            language = services.users.language(body["team"]["id"], body["user"]["id"])
+            view = term_modal(session=session, group=group, language=language) if group else None
         if view is None:  # the group is gone: show the Home tab as it now is
             publish_home(services, client, team_id=body["team"]["id"], user_id=body["user"]["id"])
             return
@@ -97,7 +97,8 @@ def register(app: App, services: Services) -> None:
         with Session(services.engine) as session:
             group = chosen_group(session, body["team"]["id"], group_of(action.get("value")))
             period = current_period(session=session, group=group, now=datetime.now(UTC)) if group else ""
-            view = theme_modal(group=group, period=period) if group else None
+            language = services.users.language(body["team"]["id"], body["user"]["id"])
+            view = theme_modal(group=group, period=period, language=language) if group else None
         if view is None:
             publish_home(services, client, team_id=body["team"]["id"], user_id=body["user"]["id"])
             return
@@ -107,16 +108,17 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], client: WebClient, command_of: Callable[[], str], field: str
     ) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
+        language = services.users.language(team_id, user_id)
         try:
             command = command_of()
         except FormError as exc:
-            ack(response_action="errors", errors={exc.field: str(exc)[:300]})
+            ack(response_action="errors", errors={exc.field: shown(exc.message, "plain", language)[:300]})
             return
         try:
             with Session(services.engine) as session:
                 group = chosen_group(session, team_id, group_of(body.get("view", {}).get("private_metadata")))
                 if group is None:
-                    ack(response_action="errors", errors={field: render(say("modal.group_gone"), "plain")})
+                    ack(response_action="errors", errors={field: edge_notice("modal.group_gone", language)})
                     return
                 # The modal's command goes to its group, named first as in `/gmg GFMD term set ...`.
                 command = f"{group.short_name} {command}"
@@ -125,11 +127,11 @@ def register(app: App, services: Services) -> None:
             if not is_unavailable(exc):
                 raise
             log.warning("modal user=%s outcome=unavailable", user_id)
-            ack(response_action="errors", errors={field: UNAVAILABLE})
+            ack(response_action="errors", errors={field: edge_notice("answer.unavailable", language)})
             return
         if not response.ok:
             # Slack shows the reason under the field, and the modal stays open for a fix.
-            reason = " ".join(shown(p, "plain") for p in response.sections)
+            reason = " ".join(shown(p, "plain", language) for p in response.sections)
             ack(response_action="errors", errors={field: reason[:300]})
             return
         ack()

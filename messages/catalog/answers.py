@@ -4,7 +4,7 @@ what every command may say about its words: WHEN and PERIOD, counts, members, ch
 from messages.catalog.template import Template
 
 MESSAGES: dict[str, Template] = {
-    # Lists read without an `and`: `a, b, c`; mentions side by side.
+    # Messages one per line.
     "lines": "{lines}",
     # /gmg chair
     "chair.title": "{group} chair",

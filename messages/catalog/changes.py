@@ -37,6 +37,22 @@ MESSAGES: dict[str, Template] = {
     "theme. Decide one first: `/gmg term set PERIOD CHAIR`.",
     "change.theme_saved": "Theme saved",
     "change.theme_set": "{chairs}, {days}: *{theme}*",
+    # {languages}: language names, `French, Spanish`.
+    "change.translations_dropped": "The theme changed, so its translations ({languages}) were removed: "
+    "translate it again with `/gmg theme translate`.",
+    # /gmg theme translate
+    "change.translate_usage": "Give the language and the translated title: `/gmg theme translate [PERIOD] "
+    "fr|es TITLE | DESCRIPTION`, e.g. `/gmg theme translate 2011-H1 fr Les jeunes et les migrations "
+    "mondiales`.",
+    "change.translate_original": "{language} is the language the theme itself is written in: change the "
+    "theme with `/gmg theme set [PERIOD] TITLE | DESCRIPTION`.",
+    "change.translate_no_theme": "The term {days} has no theme to translate yet: set it first with "
+    "`/gmg theme set [PERIOD] TITLE | DESCRIPTION`.",
+    "change.translation_title_needed": "Give the translated title: `/gmg theme translate [PERIOD] "
+    "{language} TITLE | DESCRIPTION`.",
+    "change.translation_saved": "Translation saved",
+    # {original}: the theme as written; {language}: a language's name (`French`); {theme}: its translation.
+    "change.translation_set": "{chairs}, {days}: *{original}*, in {language}: *{theme}*",
     # /gmg rotation set | clear
     "change.rotation_clear_alone": "`/gmg rotation clear` takes nothing after it.",
     "change.rotation_needed": "List the members in order: `/gmg rotation set ILO, IOM, UNDP` (or "
@@ -66,5 +82,4 @@ MESSAGES: dict[str, Template] = {
     "change.focal_saved": "Focal points saved",
     "change.focal": "*{code}*: {users}.",
     "change.no_focal": "none",
-    # Mentions one after another, as Slack lists people: `@ana @bob`.
 }

@@ -23,7 +23,7 @@ MESSAGES: dict[str, Template] = {
     "help.rotation": "the rotation order",
     "help.admin": "who can change things",
     "help.reminders": "when reminders go out",
-    "help.settings": "timezone, handover time, term length",
+    "help.settings": "timezone, handover time, term length, language",
     "help.groups_command": "the groups this workspace follows, with their chairs",
     "answer.share": "Share",
     "answer.failure": "Sorry, something went wrong on our side and nothing was changed. Please try again in "

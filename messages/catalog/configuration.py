@@ -11,12 +11,17 @@ MESSAGES: dict[str, Template] = {
     "subscriptions.nothing": "nothing",
     "subscriptions.bad_word": "`{word}` is neither a channel nor a kind. Use "
     "`/gmg {verb} [#channel] [reminders|themes|all]`; pick the channel with #.",
+    # A channel's posts can be in a language of their own: `en`, `fr` or `es` after the channel.
+    "subscriptions.bad_word_language": "`{word}` is neither a channel, a kind nor a language. Use "
+    "`/gmg {verb} [#channel] [reminders|themes|all] [en|fr|es]`; pick the channel with #.",
+    # {language} is a language's name: `French`.
+    "subscriptions.now_language": "{channel} now follows: {kinds}, in {language}.",
     "subscriptions.no_channel": "Name the channel: `/gmg {verb} #channel [reminders|themes|all]`.",
     # /gmg reminders
     "reminders.title": "Handover reminders",
     "reminders.leads": "Reminders go out {leads} before each handover.",
-    "reminders.none": "Reminders go out none before each handover.",
-    "reminders.never": "Reminders go out never before each handover.",
+    "reminders.none": "No reminders go out before handovers.",
+    "reminders.never": "No reminders will go out before handovers.",
     "reminders.footer": "Admins change them with `/gmg reminders 30d 7d 1d`.",
     "reminders.saved": "Reminders saved",
     "reminders.forms": "`30d`, `7d`, `1d`, `12h`, `90m`, `45s` or a sum like `1d12h` (at most {days}d)",
@@ -39,8 +44,11 @@ MESSAGES: dict[str, Template] = {
     },
     "settings.topic": "Channel topic: {channel} shows the chair and theme from each handover",
     "settings.topic_off": "Channel topic: off",
-    "settings.forms": "`timezone Europe/Zurich`, `handover 09:00`, `term-months 12` or `topic #channel` "
-    "(`topic off`)",
+    # {language} is a language's name: `French`.
+    "settings.language": "Language of channel posts: {language} (a channel may choose its own with "
+    "`/gmg subscribe #channel fr`)",
+    "settings.forms": "`timezone Europe/Zurich`, `handover 09:00`, `term-months 12`, `topic #channel` "
+    "(`topic off`) or `language fr`",
     "settings.footer": "Admins change them with `/gmg settings` and {forms}.",
     "settings.one_at_a_time": "Change one setting at a time: {forms}.",
     "settings.unknown": "`{key}` is not a setting. Use {forms}.",
@@ -51,6 +59,8 @@ MESSAGES: dict[str, Template] = {
     "settings.topic_usage": "Name the channel whose topic follows the chair: `/gmg settings topic #channel`, "
     "or `/gmg settings topic off`.",
     "settings.saved": "Settings saved",
+    "settings.saved_language": "Channel posts are now in {language}; a channel that chose its own "
+    "language keeps it.",
     "settings.saved_body": {
         "one": "Timezone {timezone}, handover at {handover}, terms of {count} month.",
         "other": "Timezone {timezone}, handover at {handover}, terms of {count} months.",

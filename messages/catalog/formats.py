@@ -1,4 +1,5 @@
-"""How days, instants and countdowns read in a sentence; Babel writes the days and times themselves."""
+"""How days, instants and countdowns read in a sentence (Babel writes the days and times themselves),
+and the languages the bot speaks."""
 
 from messages.catalog.template import Template
 
@@ -10,4 +11,9 @@ MESSAGES: dict[str, Template] = {
     "countdown.today": "today",
     "countdown.tomorrow": "tomorrow",
     "countdown.yesterday": "yesterday",
+    "language.unknown": "`{word}` is not a language I speak; use one of {languages}.",
+    # A language's name, in a sentence: `Channel posts are now in French`.
+    "language.name_en": "English",
+    "language.name_fr": "French",
+    "language.name_es": "Spanish",
 }

@@ -10,6 +10,8 @@ MESSAGES: dict[str, Template] = {
     "home.coming_terms": "Coming terms",
     "home.channels": "*Channels*: {channels}\n*Reminders*: {leads} before each handover",
     "home.channel": "{channel} ({kinds})",
+    # {language}: a language's name, `French`: the channel's posts are in it.
+    "home.channel_language": "{channel} ({kinds}; in {language})",
     "home.kind_reminders": "reminders",
     "home.kind_themes": "themes",
     "home.no_channels": "none yet",
@@ -41,4 +43,8 @@ MESSAGES: dict[str, Template] = {
     "modal.title_hint": "Up to 150 characters",
     "modal.description": "Description",
     "modal.description_hint": "Optional; up to 3,000 characters",
+    # A modal's field that its command could not read as meant
+    "modal.theme_plus": "A theme cannot start with +.",
+    "modal.quotes_in_pairs": 'Use quotes in pairs ("...").',
+    "modal.title_pipe": "A title cannot contain |; put the rest in the description.",
 }

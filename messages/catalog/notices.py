@@ -34,7 +34,7 @@ MESSAGES: dict[str, Template] = {
     "notice.change_cleared": "cleared; no chair is recorded now. Was:\n{terms}",
     "notice.cleared_term": "• {days}: {chairs}",
     "notice.changed_by": "Changed by {who}. See `/gmg schedule`.",
-    "notice.alert": ":x: A {kind} to {where} could not be delivered: {reason}.",
+    "notice.alert": ":x: A post ({kind}) to {where} could not be delivered: {reason}.",
     "notice.alert_count": "{count} posts to {where} failed today.",
     "notice.alert_footer": "Further failures like it today send no more alerts. See `/gmg deliveries` for "
     "what was sent, what is pending and what failed.",
@@ -53,9 +53,31 @@ MESSAGES: dict[str, Template] = {
     "deliveries.finished": "*Lately finished*\n{lines}",
     "deliveries.in_all": "In all: {states}.",
     "deliveries.none": "In all: nothing planned yet.",
-    "deliveries.count_pending": "{count} pending",
-    "deliveries.count_sent": "{count} sent",
-    "deliveries.count_failed": "{count} failed",
-    "deliveries.count_skipped": "{count} skipped",
+    # Plural forms alike in English; other languages agree the word with the count.
+    "deliveries.count_pending": {"one": "{count} pending", "other": "{count} pending"},
+    "deliveries.count_sent": {"one": "{count} sent", "other": "{count} sent"},
+    "deliveries.count_failed": {"one": "{count} failed", "other": "{count} failed"},
+    "deliveries.count_skipped": {"one": "{count} skipped", "other": "{count} skipped"},
+    # What a delivery is, in `/gmg deliveries` and alerts
+    "delivery.kind_reminder": "reminder",
+    "delivery.kind_announcement": "announcement",
+    "delivery.kind_topic": "channel topic",
+    "delivery.kind_theme": "theme post",
+    "delivery.kind_change": "schedule change",
+    "delivery.kind_alert": "alert",
+    # Why a delivery was retried, failed or skipped (handlers/reasons.py)
+    "reason.replanned": "the plan changed before it was due",
+    "reason.rate_limited": "Slack asked to wait (rate limit)",
+    "reason.too_late": "too late: it was due {due} and is no longer useful",
+    "reason.connection": "connection error ({error})",
+    "reason.slack_status": "Slack answered {status}",
+    "reason.not_json": "Slack answered a page that is not JSON (HTTP {status})",
+    "reason.missing_scope": "{code}: the app needs the {scope} scope; add it on the app's OAuth & "
+    "Permissions page, then reinstall the app",
+    "reason.subscription_ended": "the channel's subscription ended ({code})",
+    "reason.still_failing": {
+        "one": "{reason}, still after {count} attempt",
+        "other": "{reason}, still after {count} attempts",
+    },
     "deliveries.footer": "Reminders are planned for the next handovers and re-planned after every change.",
 }

@@ -7,6 +7,8 @@ MESSAGES: dict[str, Template] = {
     "page.about": "Who chairs the {group}, when, and on what theme.",
     "page.title": "{group} chair rotation",
     "page.kicker": "Chair rotation",
+    # The label of the links to the page in each language.
+    "page.language": "Language",
     "page.heading": "{name} ({short})",
     "page.chair_now": {"one": "Chair now", "other": "Co-chairs now"},
     "page.next_handover": "Next handover",

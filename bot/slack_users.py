@@ -1,0 +1,111 @@
+"""What Slack says about a person: whether they are a workspace admin or owner, and the language their
+Slack is set to. One `users.info` call answers both, cached for a few minutes; a lookup in flight is
+shared by whoever needs it.
+
+An answer waits for the person's language only briefly (LANGUAGE_WAIT): when Slack is slow, it goes
+out in English and the lookup, left to finish, serves the person's next answers."""
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.slack_client import error_code
+from messages.languages import DEFAULT, of_locale
+
+CACHE_SECONDS = 300
+# How long an answer waits for its reader's language; Slack usually says in a fraction of that.
+LANGUAGE_WAIT = 1.0
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    is_admin: bool
+    language: str
+
+
+class SlackUsers:
+    def __init__(self, *, client: WebClient, operators: frozenset[str]) -> None:
+        self.client = client
+        self.operators = operators
+        # (workspace, user): an admin of one workspace is not one of another's.
+        self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
+        self._asking: dict[tuple[str, str], Future[SlackUser | None]] = {}
+        self._lock = threading.Lock()
+        self._lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="users-info")
+
+    def is_admin(self, team_id: str, user_id: str) -> bool | None:
+        """GMG_ADMINS, or an admin or owner of workspace `team_id` per `users.info`; None when Slack
+        fails or is slow to say (asked again next time)."""
+        if user_id in self.operators:
+            return True
+        # The client's own timeout bounds the wait.
+        user = self._user(team_id, user_id, wait=None)
+        return user.is_admin if user else None
+
+    def language(self, team_id: str, user_id: str, *, wait: float | None = LANGUAGE_WAIT) -> str:
+        """The language of the user's Slack (its locale); English when Slack does not say, or not
+        within `wait` seconds."""
+        user = self._user(team_id, user_id, wait=wait)
+        return user.language if user else DEFAULT
+
+    def known_language(self, team_id: str, user_id: str) -> str:
+        """The user's language if already known, without asking Slack (for a quick failure notice)."""
+        with self._lock:
+            cached = self._cache.get((team_id, user_id))
+        return cached[1].language if cached else DEFAULT
+
+    def _user(self, team_id: str, user_id: str, *, wait: float | None) -> SlackUser | None:
+        """The user as Slack describes them, from the cache or the lookup in flight; None when Slack
+        has not said within `wait` seconds."""
+        key = (team_id, user_id)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+                return cached[1]
+            asking = self._asking.get(key)
+            if asking is None:
+                asking = self._asking[key] = self._lookups.submit(self._ask, key)
+        try:
+            return asking.result(timeout=wait)
+        except FutureTimeout:
+            log.info("users.info for %s: no answer within %.1f s; asked again later", user_id, wait or 0)
+            return None
+
+    def _ask(self, key: tuple[str, str]) -> SlackUser | None:
+        try:
+            return self._lookup(key)
+        finally:
+            with self._lock:
+                self._asking.pop(key, None)
+
+    def _lookup(self, key: tuple[str, str]) -> SlackUser | None:
+        _, user_id = key
+        now = time.monotonic()
+        try:
+            user = self.client.users_info(user=user_id, include_locale=True)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user_id, error_code(exc))
+            status = exc.response.status_code
+            if status == 429 or status >= 500:  # an outage or a limit says nothing: asked again next time
+                return None
+            # Slack's word on the user (not found, say): no admin, and English.
+            found = SlackUser(is_admin=False, language=DEFAULT)
+        except (SlackClientError, OSError, ValueError, TypeError, KeyError) as exc:
+            # The network, or an answer not JSON or not shaped as Slack's.
+            log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
+            return None
+        else:
+            found = SlackUser(
+                is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+                language=of_locale(user.get("locale") if isinstance(user.get("locale"), str) else None),
+            )
+        with self._lock:
+            self._cache[key] = (now, found)
+        return found

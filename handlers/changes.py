@@ -8,13 +8,13 @@ from handlers import notices
 from handlers.context import Args, Context
 from handlers.periods import PERIOD_FORMS, Span, looks_like_period, parse_period
 from handlers.response import Part, Response, UsageError
-from handlers.text import Token, unescape_slack, user_id_of
-from handlers.translated import language_name, member_name, theme_of
-from messages import Code, Commas, Days, Lines, Names, Text, Users, say
+from handlers.text import Token, unescape_slack
+from handlers.translated import language_name, theme_of
+from messages import Code, Commas, Days, Lines, Names, Text, say
 from messages.languages import DEFAULT, UnknownLanguage, check_language, unknown_language
 from storage import queries
-from storage.matching import canonical_code, member_key, resolve_member
-from storage.models import Member, Term
+from storage.matching import resolve_member
+from storage.models import Term
 
 # The most words a run of member names can take (co-chairs included): the search for the longest
 # run that names members stops there, so a long command costs no more than a short one.
@@ -40,7 +40,7 @@ def _term_record(term: Term | None) -> dict[str, Any] | None:
     }
 
 
-def _rest(text: str, tokens: list[Token], index: int) -> str:
+def rest_of(text: str, tokens: list[Token], index: int) -> str:
     """The text from token `index` on, as typed (quotes around a lone phrase dropped)."""
     if index >= len(tokens):
         return ""
@@ -49,11 +49,11 @@ def _rest(text: str, tokens: list[Token], index: int) -> str:
     return text[tokens[index].start :].strip()
 
 
-def _words(tokens: list[Token]) -> str:
+def words_of(tokens: list[Token]) -> str:
     return " ".join(t.value for t in tokens)
 
 
-def _free_text(text: str, too_long: str, limit: int) -> str:
+def free_text(text: str, too_long: str, limit: int) -> str:
     """The text as the person wrote it; `too_long` is the refusal's message id when it is too long."""
     value = unescape_slack(text).strip()
     if len(value) > limit:
@@ -61,7 +61,7 @@ def _free_text(text: str, too_long: str, limit: int) -> str:
     return value
 
 
-def _chairs_and_rest(ctx: Context, text: str, tokens: list[Token], start: int) -> tuple[list[str], int]:
+def _chairs_andrest_of(ctx: Context, text: str, tokens: list[Token], start: int) -> tuple[list[str], int]:
     """The longest run of words from `start` that names one or more members joined by `+`."""
     for end in range(min(len(tokens), start + MAX_NAME_WORDS), start, -1):
         words = " ".join(t.value for t in tokens[start:end])
@@ -92,8 +92,8 @@ def _period_of(tokens: list[Token]) -> Span:
 
 def term_set(ctx: Context, args: Args) -> Response:
     span = _period_of(args.tokens)
-    chairs, end = _chairs_and_rest(ctx, args.text, args.tokens, 2)
-    theme_text = _free_text(_rest(args.text, args.tokens, end), "change.theme_too_long", MAX_TITLE)
+    chairs, end = _chairs_andrest_of(ctx, args.text, args.tokens, 2)
+    theme_text = free_text(rest_of(args.text, args.tokens, end), "change.theme_too_long", MAX_TITLE)
     return _term_set(ctx, span, chairs, theme_text)
 
 
@@ -249,8 +249,8 @@ def _title_and_description(rest: str) -> tuple[str, str]:
     # The first `|` outside Slack's `<link|label>` forms ends the title.
     bar = _BAR.search(rest)
     title_text, description_text = (rest[: bar.start()], rest[bar.end() :]) if bar else (rest, "")
-    title = _free_text(title_text, "change.theme_too_long", MAX_TITLE)
-    description = _free_text(description_text, "change.description_too_long", MAX_DESCRIPTION)
+    title = free_text(title_text, "change.theme_too_long", MAX_TITLE)
+    description = free_text(description_text, "change.description_too_long", MAX_DESCRIPTION)
     return title, description
 
 
@@ -272,7 +272,7 @@ def _dropped_note(languages: list[str]) -> Text:
 def theme_set(ctx: Context, args: Args) -> Response:
     text, tokens = args.text, args.tokens
     target, index = _theme_term(ctx, tokens, 2)
-    title, description = _title_and_description(_rest(text, tokens, index))
+    title, description = _title_and_description(rest_of(text, tokens, index))
     if not title:
         raise UsageError(say("change.title_needed"))
     before = _term_record(target)
@@ -326,7 +326,7 @@ def theme_translate(ctx: Context, args: Args) -> Response:
     language = _translation_language(tokens[index].value)
     if not target.theme:
         raise UsageError(say("change.translate_no_theme", days=Days(target.first_day, target.last_day)))
-    title, description = _title_and_description(_rest(text, tokens, index + 1))
+    title, description = _title_and_description(rest_of(text, tokens, index + 1))
     if not title:
         raise UsageError(say("change.translation_title_needed", language=language))
     before = _translation_record(target, language)
@@ -351,124 +351,3 @@ def _current_or_next_term(ctx: Context) -> Term:
     if term is None:
         raise UsageError(say("change.no_term_to_theme"))
     return term
-
-
-# Rotation and members
-
-
-def rotation_clear(ctx: Context, args: Args) -> Response:
-    if len(args.tokens) > 1:
-        raise UsageError(say("change.rotation_clear_alone"))
-    return _rotation(ctx, [])
-
-
-def rotation_set(ctx: Context, args: Args) -> Response:
-    text, tokens = args.text, args.tokens
-    if [t.value.lower() for t in tokens] == ["set", "clear"]:
-        codes: list[str] = []
-    else:
-        names = [n.strip() for n in _rest(text, tokens, 1).split(",") if n.strip()]
-        if not names:
-            raise UsageError(say("change.rotation_needed"))
-        members = [ctx.member(n) for n in names]
-        codes = [m.code for m in members]
-        if len(set(codes)) != len(codes):
-            raise UsageError(say("change.rotation_twice"))
-        former = [m.code for m in members if not m.active]
-        if former:
-            raise UsageError(say("change.rotation_former", code=former[0]))
-    return _rotation(ctx, codes)
-
-
-def _rotation(ctx: Context, codes: list[str]) -> Response:
-    before = queries.get_rotation(session=ctx.session, group_id=ctx.group_id)
-    queries.set_rotation(session=ctx.session, group_id=ctx.group_id, codes=codes)
-    ctx.audit(before, codes)
-    # The order as a command gives it: `ILO, IOM, UNDP`.
-    order = say("change.rotation", codes=", ".join(codes)) if codes else say("change.rotation_empty")
-    return done(ctx, say("change.rotation_saved"), order)
-
-
-def member_add(ctx: Context, args: Args) -> Response:
-    if len(args.tokens) < 3:
-        raise UsageError(say("change.member_usage"))
-    name = _free_text(_rest(args.text, args.tokens, 2), "change.name_too_long", 200)
-    return _member_add(ctx, args.tokens[1].value, name)
-
-
-def member_remove(ctx: Context, args: Args) -> Response:
-    if len(args.tokens) < 2:
-        raise UsageError(say("change.member_usage"))
-    return _member_remove(ctx, ctx.member(_rest(args.text, args.tokens, 1)))
-
-
-def _member_add(ctx: Context, code: str, name: str) -> Response:
-    code = _free_text(canonical_code(code), "change.code_too_long", 50)
-    if not member_key(code):
-        raise UsageError(say("change.code_needs_letters"))
-    existing = resolve_member(ctx.members, code)
-    if existing is not None and existing.active:
-        raise UsageError(say("change.already_member", code=existing.code, name=member_name(existing)))
-    before = None
-    if existing is None:
-        member = Member(group_id=ctx.group_id, code=code, name=name, joined=ctx.today.year)
-    else:
-        before = {"code": existing.code, "name": existing.name, "active": False}
-        member = existing
-        member.name, member.active = name, True
-    queries.save(session=ctx.session, record=member)
-    ctx.audit(before, {"code": member.code, "name": member.name, "active": True})
-    return done(
-        ctx, say("change.member_added"), say("change.member", code=member.code, name=member_name(member))
-    )
-
-
-def _member_remove(ctx: Context, member: Member) -> Response:
-    if not member.active:
-        raise UsageError(say("change.already_former", code=member.code))
-    rotation = queries.get_rotation(session=ctx.session, group_id=ctx.group_id)
-    member.active = False
-    queries.save(session=ctx.session, record=member)
-    if member.code in rotation:
-        queries.set_rotation(
-            session=ctx.session,
-            group_id=ctx.group_id,
-            codes=[c for c in rotation if c != member.code],
-        )
-    ctx.audit({"code": member.code, "active": True}, {"code": member.code, "active": False})
-    removed = "change.now_former_rotation" if member.code in rotation else "change.now_former"
-    return done(ctx, say("change.member_removed"), say(removed, code=member.code))
-
-
-def focal(ctx: Context, args: Args) -> Response:
-    tokens = args.tokens
-    clear = bool(tokens) and tokens[-1].value.lower() == "clear"
-    end = len(tokens) - 1 if clear else len(tokens)
-    if end == 0:
-        raise UsageError(say("change.focal_usage"))
-    # The member is the longest run of leading words naming one (codes like UNICEF look like
-    # user ids); failing that, the words before the first user, for a "did you mean".
-    code_end = next(
-        (
-            i
-            for i in range(min(end, MAX_NAME_WORDS), 0, -1)
-            if resolve_member(ctx.members, _words(tokens[:i]))
-        ),
-        next((i for i in range(1, end) if user_id_of(tokens[i].value)), end),
-    )
-    member = ctx.member(_words(tokens[:code_end]))
-    users = [user_id_of(t.value) for t in tokens[code_end:end]]
-    if clear and users:
-        raise UsageError(say("change.focal_or_clear"))
-    if not clear and not users:
-        raise UsageError(say("change.focal_needed", code=member.code))
-    if None in users:
-        bad = next(t.value for t in tokens[code_end:end] if not user_id_of(t.value))
-        raise UsageError(say("change.not_a_user", word=bad))
-    chosen = list(dict.fromkeys(u for u in users if u))
-    before = list(member.focal_points)
-    member.focal_points = chosen
-    queries.save(session=ctx.session, record=member)
-    ctx.audit({"code": member.code, "focal_points": before}, {"code": member.code, "focal_points": chosen})
-    who = Users(tuple(chosen)) if chosen else say("change.no_focal")
-    return done(ctx, say("change.focal_saved"), say("change.focal", code=member.code, users=who))

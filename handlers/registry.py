@@ -3,7 +3,7 @@ form says who may use it, what its answer depends on (for the answer cache), its
 and its handler. Help, did-you-mean, the admin check, the cache decision and the command line's help
 all derive from here: adding a command is one declaration and one handler."""
 
-from handlers import calendar, changes, configuration, groups, questions
+from handlers import calendar, changes, configuration, groups, members, questions
 from handlers.context import Context
 from handlers.forms import ON_THE_DATA, ON_THE_DAY, Command, Depends, Form, choose
 from handlers.response import Response, UsageError
@@ -127,7 +127,7 @@ COMMANDS: tuple[Command, ...] = (
                 summary="help.rotation",
             ),
             Form(
-                changes.rotation_set,
+                members.rotation_set,
                 "rotation set A, B, C",
                 "rotation set ILO, IOM, UNDP",
                 sub="set",
@@ -135,7 +135,7 @@ COMMANDS: tuple[Command, ...] = (
                 admin=True,
             ),
             Form(
-                changes.rotation_clear, "rotation clear", "rotation clear", sub="clear", args=True, admin=True
+                members.rotation_clear, "rotation clear", "rotation clear", sub="clear", args=True, admin=True
             ),
         ),
     ),
@@ -272,7 +272,7 @@ COMMANDS: tuple[Command, ...] = (
         "member",
         (
             Form(
-                changes.member_add,
+                members.member_add,
                 "member add CODE Full name",
                 "member add WHO World Health Organization",
                 sub="add",
@@ -280,7 +280,7 @@ COMMANDS: tuple[Command, ...] = (
                 admin=True,
             ),
             Form(
-                changes.member_remove,
+                members.member_remove,
                 "member remove CODE",
                 "member remove WHO",
                 sub="remove",
@@ -290,7 +290,7 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
-        "focal", (Form(changes.focal, "focal CODE @user ...", "focal UNICEF @ana", args=True, admin=True),)
+        "focal", (Form(members.focal, "focal CODE @user ...", "focal UNICEF @ana", args=True, admin=True),)
     ),
     Command(
         "subscribe",

@@ -1,6 +1,6 @@
 """The build compiles the gettext catalogs (messages/locale/*/LC_MESSAGES/messages.po) into the `.mo`
-files the bot reads, so that `pip install .` gives a bot that speaks every language; everything else
-is declared in pyproject.toml."""
+files the bot reads, next to them in the build (never in the checkout), so that `pip install .` gives
+a bot that speaks every language; everything else is declared in pyproject.toml."""
 
 from pathlib import Path
 
@@ -14,12 +14,14 @@ LOCALE_DIR = Path(__file__).parent / "messages" / "locale"
 
 class BuildWithCatalogs(build_py):
     def run(self) -> None:
+        super().run()
         for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po")):
             with po.open("rb") as source:
                 catalog = read_po(source, locale=po.parent.parent.name)
-            with po.with_suffix(".mo").open("wb") as compiled:
+            built = Path(self.build_lib) / po.relative_to(LOCALE_DIR.parent.parent).with_suffix(".mo")
+            built.parent.mkdir(parents=True, exist_ok=True)
+            with built.open("wb") as compiled:
                 write_mo(compiled, catalog)
-        super().run()
 
 
 setup(cmdclass={"build_py": BuildWithCatalogs})

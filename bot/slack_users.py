@@ -19,6 +19,9 @@ from bot.slack_client import error_code
 from messages.languages import DEFAULT, of_locale
 
 CACHE_SECONDS = 300
+# Slack's word that there is no such person to ask about: no admin, and English. Any other error
+# (an outage Slack reports with a 200, a proxy's page) says nothing, and is asked again next time.
+NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible", "account_inactive"})
 # How long an answer waits for its reader's language; Slack usually says in a fraction of that.
 LANGUAGE_WAIT = 1.0
 log = logging.getLogger(__name__)
@@ -89,19 +92,20 @@ class SlackUsers:
         _, user_id = key
         now = time.monotonic()
         try:
-            user = self.client.users_info(user=user_id, include_locale=True)["user"]
+            user = self.client.users_info(user=user_id, include_locale=True).get("user")
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, error_code(exc))
-            status = exc.response.status_code
-            if status == 429 or status >= 500:  # an outage or a limit says nothing: asked again next time
+            if error_code(exc) not in NO_SUCH_USER:
                 return None
-            # Slack's word on the user (not found, say): no admin, and English.
             found = SlackUser(is_admin=False, language=DEFAULT)
         except (SlackClientError, OSError, ValueError, TypeError, KeyError) as exc:
-            # The network, or an answer not JSON or not shaped as Slack's.
+            # The network, or an answer not JSON.
             log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
             return None
         else:
+            if not isinstance(user, dict):  # an answer not shaped as Slack's says nothing
+                log.warning("users.info for %s: no user in the answer", user_id)
+                return None
             found = SlackUser(
                 is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
                 language=of_locale(user.get("locale") if isinstance(user.get("locale"), str) else None),

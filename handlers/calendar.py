@@ -229,7 +229,11 @@ def _address(ctx: Context, *, renew: bool) -> Response:
     ]
     if renew:
         sections.append(say("calendar.old_gone"))
-    sections += [say("calendar.how"), say("calendar.refresh")]
+    sections += [
+        say("calendar.how"),
+        say("calendar.refresh"),
+        say("calendar.languages", fr=Code("&lang=fr"), es=Code("&lang=es")),
+    ]
     return Response(
         title=say("calendar.title_new" if renew else "calendar.title", group=group),
         sections=sections,

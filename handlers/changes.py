@@ -329,7 +329,10 @@ def theme_translate(ctx: Context, args: Args) -> Response:
     title, description = _title_and_description(rest_of(text, tokens, index + 1))
     if not title:
         raise UsageError(say("change.translation_title_needed", language=language))
+    queries.lock_for_update(session=ctx.session, group_id=ctx.group_id, record=target)
     before = _translation_record(target, language)
+    # Without a description, the translation keeps the one it had (the original shows where none).
+    description = description or target.translations.get(language, {}).get("description", "")
     # A new mapping: the column is JSON, and an update in place would not be seen.
     target.translations = {**target.translations, language: {"theme": title, "description": description}}
     queries.save(session=ctx.session, record=target)

@@ -9,7 +9,7 @@ from handlers.context import Args, ChannelStatus, Context
 from handlers.response import Part, Response, UsageError
 from handlers.text import Token, channel_id_of, user_id_of
 from handlers.translated import language_name
-from messages import Channel, Commas, Text, User, say
+from messages import Channel, Code, Commas, Text, User, say
 from messages.languages import UnknownLanguage, check_language, unknown_language
 from storage import queries
 from storage.documents import SUBSCRIPTION_KINDS, check_clock, check_timezone
@@ -61,6 +61,10 @@ def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Respons
         elif word == "all":
             pass
         elif subscribe and (chosen := _language_word(token.value)):
+            if language not in (None, chosen):
+                raise UsageError(
+                    say("subscriptions.two_languages", first=Code(language), second=Code(chosen))
+                )
             language = chosen
         else:
             refusal = "subscriptions.bad_word_language" if subscribe else "subscriptions.bad_word"
@@ -68,6 +72,8 @@ def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Respons
     if channel is None:
         raise UsageError(say("subscriptions.no_channel", verb=verb))
     status = ctx.postable(channel) if subscribe else ChannelStatus.POSTABLE
+    # Two changes to one channel at once: the second starts from what the first left.
+    queries.lock_for_update(session=ctx.session, group_id=ctx.group_id)
     rows = [
         s
         for s in queries.list_subscriptions(session=ctx.session, group_id=ctx.group_id)

@@ -73,6 +73,9 @@ def _member_add(ctx: Context, code: str, name: str) -> Response:
     else:
         before = {"code": existing.code, "name": existing.name, "active": False}
         member = existing
+        # Names in other languages were the old name's.
+        if name != member.name:
+            member.names = {}
         member.name, member.active = name, True
     queries.save(session=ctx.session, record=member)
     ctx.audit(before, {"code": member.code, "name": member.name, "active": True})

@@ -218,9 +218,10 @@ def page(*, session: Session, group: Group, now: datetime, language: str) -> str
 
 
 def index(*, groups: list[Group], prefix: str, language: str) -> str:
-    """The groups of the workspace, each a link to its page."""
+    """The groups of the workspace, each a link to its page in the same language."""
     items = "".join(
-        f'<li><p class="who"><a href="{escape(prefix + quote(g.short_name))}">{escape(g.short_name)}</a></p>'
+        f'<li><p class="who"><a href="{escape(f"{prefix}{quote(g.short_name)}?lang={language}")}">'
+        f"{escape(g.short_name)}</a></p>"
         f'<p class="what">{escape(g.name)}</p></li>'
         for g in groups
     )

@@ -27,6 +27,7 @@ DAY_PATTERN, DAY_IN_YEAR_PATTERN = "d MMM y", "d MMM"
 PSEUDO = "qps"
 PSEUDO_OPEN, PSEUDO_CLOSE = "\u27e6", "\u27e7"
 LOCALE_DIR = Path(__file__).parent / "locale"
+SAME_INSTALL = 60.0
 DOMAIN = "messages"
 
 
@@ -36,8 +37,14 @@ class UnknownLanguage(ValueError):
         self.word = word
 
 
+def _prefix(tag: str) -> str:
+    """The language of a tag: `fr` of `fr`, `fr-FR`, `es-419`, `fr_FR.UTF-8`."""
+    return re.split(r"[-_.@]", tag.strip().lower(), maxsplit=1)[0]
+
+
 def check_language(word: str) -> str:
-    language = word.strip().lower()
+    """One of our languages, named by its code or a locale of it (`fr-CA`); else UnknownLanguage."""
+    language = _prefix(word)
     if language not in LANGUAGES:
         raise UnknownLanguage(word)
     return language
@@ -45,28 +52,27 @@ def check_language(word: str) -> str:
 
 def unknown_language(word: str) -> Text:
     """What the bot says of a language it does not speak, naming the ones it does."""
-    return say("language.unknown", word=word, languages=Commas(tuple(Code(code) for code in LANGUAGES)))
+    shown = word if len(word) <= 20 else word[:19] + "…"
+    return say("language.unknown", word=shown, languages=Commas(tuple(Code(code) for code in LANGUAGES)))
 
 
 def of_locale(locale: str | None) -> str:
     """A Slack or browser locale (`fr-FR`, `es-419`, `en_GB`) as one of our languages; English else."""
-    prefix = re.split(r"[-_]", (locale or "").strip().lower(), maxsplit=1)[0]
+    prefix = _prefix(locale or "")
     return prefix if prefix in LANGUAGES else DEFAULT
 
 
 def of_accept_language(header: str | None) -> str:
     """The language a browser asks for first among ours (RFC 9110 Accept-Language, `q` weights)."""
     ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate((header or "").split(",")):
+    for position, part in enumerate((header or "")[:2000].split(",")):
         tag, _, params = part.strip().partition(";")
         weight = 1.0
-        match = re.search(r"q\s*=\s*([0-9.]+)", params)
-        if match:
-            try:
-                weight = float(match.group(1))
-            except ValueError:
-                weight = 0.0
-        prefix = re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
+        if params.strip():
+            # A weight is `q=` and 0 to 1 with at most three decimals; anything else ranks nothing.
+            match = re.fullmatch(r"\s*q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*", params)
+            weight = float(match.group(1)) if match else 0.0
+        prefix = _prefix(tag)
         if prefix in LANGUAGES and weight > 0:
             ranked.append((-weight, position, prefix))
     return min(ranked)[2] if ranked else DEFAULT
@@ -88,7 +94,8 @@ def translations(language: str) -> gettext.GNUTranslations:
         return _pseudo()
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+    # An install writes both within moments, in either order; an edit comes later than that.
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime - SAME_INSTALL):
         with mo.open("rb") as compiled:
             return gettext.GNUTranslations(compiled)
     return from_po(po.read_bytes())

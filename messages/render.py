@@ -9,6 +9,7 @@ gettext catalog, and days, instants, countdowns and lists are written as its rea
 (Babel, from CLDR)."""
 
 import html
+import logging
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -45,12 +46,21 @@ from messages.languages import (
 )
 
 Flavour = Literal["mrkdwn", "plain", "html"]
+log = logging.getLogger(__name__)
 
 
 def render(text: Text, flavour: Flavour = "mrkdwn", language: str = DEFAULT) -> str:
-    template = _markers(template_of(text, language), flavour)
     values = {name: _value(value, flavour, language) for name, value in text.params.items()}
-    return template.format_map(values)
+    try:
+        return _markers(template_of(text, language), flavour).format_map(values)
+    except (KeyError, IndexError, ValueError) as exc:
+        # A translation that names a field the message lacks, or is not a template at all (a `.po`
+        # edited by hand): the English says it rather than nothing (tests/test_languages.py keeps
+        # the shipped catalogs clean).
+        if language == DEFAULT:
+            raise
+        log.error("message %s in %s cannot be rendered (%r); shown in English", text.id, language, exc)
+        return _markers(template_of(text, DEFAULT), flavour).format_map(values)
 
 
 def template_of(text: Text, language: str) -> str:

@@ -286,6 +286,16 @@ def add_audit_entry(
     return entry.id
 
 
+def lock_for_update(*, session: Session, group_id: int, record: SQLModel | None = None) -> None:
+    """Makes the group's other changes wait until this transaction ends, then reloads `record`: a
+    change that merges into what a row holds (a term's translations, a channel's subscriptions)
+    starts from what the last one left, instead of overwriting it. The lock is a write to the group's
+    row, which PostgreSQL locks and SQLite serializes."""
+    session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version)))
+    if record is not None:
+        session.refresh(record)
+
+
 def list_audit_entries(*, session: Session, group_id: int, limit: int) -> Sequence[AuditEntry]:
     return session.exec(
         select(AuditEntry)

@@ -15,5 +15,6 @@ MESSAGES: dict[str, Template] = {
     "Any other calendar app that subscribes to iCalendar (.ics) addresses works too.",
     "calendar.refresh": "Calendar apps fetch the feed again on their own schedule (Google Calendar every "
     "few hours). Projected terms show as tentative; handovers carry alarms at the reminder lead times.",
+    "calendar.languages": "The feed is in English; add {fr} to the address for French, {es} for Spanish.",
     "calendar.footer": "Anyone with this address can read the schedule. `/gmg calendar new-key` replaces it.",
 }

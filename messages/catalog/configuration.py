@@ -12,6 +12,7 @@ MESSAGES: dict[str, Template] = {
     "subscriptions.bad_word": "`{word}` is neither a channel nor a kind. Use "
     "`/gmg {verb} [#channel] [reminders|themes|all]`; pick the channel with #.",
     # A channel's posts can be in a language of their own: `en`, `fr` or `es` after the channel.
+    "subscriptions.two_languages": "Give one language: {first} or {second}, not both.",
     "subscriptions.bad_word_language": "`{word}` is neither a channel, a kind nor a language. Use "
     "`/gmg {verb} [#channel] [reminders|themes|all] [en|fr|es]`; pick the channel with #.",
     # {language} is a language's name: `French`.

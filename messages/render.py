@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -145,10 +146,7 @@ def _value(value: Any, flavour: Flavour, language: str) -> str:
 def _days(days: Days, flavour: Flavour, language: str) -> str:
     """A term's days: the first without its year where both share one (`1 Jan to 30 Jun 2011`)."""
     first, last = days.first, days.last
-    if first.year == last.year:
-        start = format_date(first, DAY_IN_YEAR_PATTERN, locale=month_locale(language))
-    else:
-        start = day(first, language)
+    start = _day_in_year(first, language) if first.year == last.year else day(first, language)
     end = day(last, language)
     if flavour == "html":
         start, end = _time(first.isoformat(), start), _time(last.isoformat(), end)
@@ -211,8 +209,15 @@ def to_plain(mrkdwn: str) -> str:
 # Dates and times as the reader writes them
 
 
+# Babel takes tens of microseconds a day; a group's answers and posts name the same few days again.
+@lru_cache(maxsize=4096)
 def day(d: date, language: str = DEFAULT) -> str:
     return format_date(d, DAY_PATTERN, locale=month_locale(language))
+
+
+@lru_cache(maxsize=4096)
+def _day_in_year(d: date, language: str) -> str:
+    return format_date(d, DAY_IN_YEAR_PATTERN, locale=month_locale(language))
 
 
 def instant(at: datetime, zone: ZoneInfo, language: str = DEFAULT) -> str:
@@ -226,6 +231,7 @@ def instant(at: datetime, zone: ZoneInfo, language: str = DEFAULT) -> str:
 _NEAR_DAYS = {0: "countdown.today", 1: "countdown.tomorrow", -1: "countdown.yesterday"}
 
 
+@lru_cache(maxsize=1024)
 def countdown(days: int, language: str = DEFAULT) -> str:
     if days in _NEAR_DAYS:
         return template_of(Text(_NEAR_DAYS[days]), language)

@@ -276,12 +276,16 @@ def test_theme_translate_stores_and_shows_the_translation(ask: Asker, session: S
 def test_theme_translate_without_a_period_takes_the_current_term(ask: Asker, session: Session) -> None:
     assert ask("theme translate es Jóvenes").ok
     term = term_starting(session, date(2011, 1, 1))
-    assert term.translations["es"] == {"theme": "Jóvenes", "description": ""}
+    kept = (
+        "Enfoque basado en los derechos respecto de los adolescentes y los jóvenes en la migración "
+        "internacional."
+    )
+    assert term.translations["es"] == {"theme": "Jóvenes", "description": kept}
     # Replacing a translation keeps the other language's, and the audit shows what it was.
     assert term.translations["fr"]["theme"] == "Les jeunes et les migrations mondiales"
     assert last_audit(session).before["theme"] == "La juventud y la migración mundial"
-    # A translation without a description shows the original description.
-    assert "Rights-based approach" in shown(ask("chair"), "es")
+    # A translation given without a description keeps the translated description it had.
+    assert "Enfoque basado" in shown(ask("chair"), "es")
     assert "Jóvenes" in shown(ask("chair"), "es")
 
 

@@ -12,12 +12,12 @@ import html
 import logging
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -235,14 +235,10 @@ _NEAR_DAYS = {0: "countdown.today", 1: "countdown.tomorrow", -1: "countdown.yest
 def countdown(days: int, language: str = DEFAULT) -> str:
     if days in _NEAR_DAYS:
         return template_of(Text(_NEAR_DAYS[days]), language)
-    # Days however many there are: `in 45 days`, not `in 2 months`.
-    return format_timedelta(
-        timedelta(days=days),
-        granularity="day",
-        threshold=10**9,
-        add_direction=True,
-        locale=babel_locale(language),
-    )
+    # Days however many there are (`in 45 days`, not `in 2 months`), as each language says it.
+    count = abs(days)
+    text = Text("countdown.in_days" if days > 0 else "countdown.days_ago", {"count": count})
+    return template_of(text, language).format(count=_value(count, "plain", language))
 
 
 def join_names(names: list[str], language: str = DEFAULT) -> str:

@@ -11,6 +11,8 @@ MESSAGES: dict[str, Template] = {
     "countdown.today": "today",
     "countdown.tomorrow": "tomorrow",
     "countdown.yesterday": "yesterday",
+    "countdown.in_days": {"one": "in {count} day", "other": "in {count} days"},
+    "countdown.days_ago": {"one": "{count} day ago", "other": "{count} days ago"},
     "language.unknown": "`{word}` is not a language I speak; use one of {languages}.",
     # A language's name, in a sentence: `Channel posts are now in French`.
     "language.name_en": "English",

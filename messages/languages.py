@@ -7,6 +7,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -102,15 +103,12 @@ def translations(language: str) -> gettext.GNUTranslations:
 
 
 def from_po(po: bytes) -> gettext.GNUTranslations:
-    catalog = read_po(io.BytesIO(po))
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    return _compiled(read_po(io.BytesIO(po)))
 
 
 def _pseudo() -> gettext.GNUTranslations:
-    catalog = read_po((LOCALE_DIR / DEFAULT / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb"))
+    with (LOCALE_DIR / DEFAULT / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as english:
+        catalog = read_po(english)
     for message in catalog:
         if not message.id:
             continue
@@ -118,6 +116,10 @@ def _pseudo() -> gettext.GNUTranslations:
             message.string = _marked(message.id)
         else:
             message.string = tuple(_marked(m) for m in message.id)
+    return _compiled(catalog)
+
+
+def _compiled(catalog: Catalog) -> gettext.GNUTranslations:
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

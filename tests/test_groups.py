@@ -173,7 +173,7 @@ def test_each_group_has_its_own_feed_and_page(bot: RunningBot, engine: Engine) -
         uids = [{line for line in b.splitlines() if line.startswith("UID")} for b in bodies]
         assert uids[0] and uids[1] and not uids[0] & uids[1]
         index = urllib.request.urlopen(url + "/").read().decode()
-        assert 'href="/g/GMG"' in index and 'href="/g/GFMD"' in index
+        assert 'href="/g/GMG?lang=en"' in index and 'href="/g/GFMD?lang=en"' in index
         page = urllib.request.urlopen(url + "/g/gfmd").read().decode()
         assert "Global Forum on Migration and Development" in page and "CH" in page
         try:

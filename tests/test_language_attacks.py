@@ -174,6 +174,7 @@ def test_the_built_package_carries_compiled_catalogs_and_leaves_the_checkout_alo
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=tmp_path,
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("*.whl")

@@ -23,6 +23,7 @@ from bot.scheduler import Senders
 from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope, retry_after
 from bot.slack_users import SlackUsers
 from handlers import notices, reasons
+from messages.languages import DEFAULT
 from storage import access, deliveries, groups, queries
 from storage.deliveries import FAILED, SENT, SKIPPED
 from storage.models import Delivery
@@ -240,9 +241,12 @@ class Dispatcher:
         return str(response.get("ts", ""))
 
     def _language(self, delivery: Delivery) -> str:
-        """The channel's language, planned with the post; a direct message is in its reader's."""
+        """The channel's language, planned with the post; a direct message is in its reader's. A post
+        to a channel recorded before channels had languages is in English, as it was written."""
         if delivery.language is not None:
             return delivery.language
+        if is_channel(delivery.target):
+            return DEFAULT
         return self.users.language(delivery.team_id, delivery.target, wait=DM_LANGUAGE_WAIT)
 
     def _refused(self, session: Session, delivery: Delivery, exc: SlackApiError) -> None:

@@ -183,3 +183,33 @@ def test_the_built_package_carries_compiled_catalogs_and_leaves_the_checkout_alo
         assert f"messages/locale/{language}/LC_MESSAGES/messages.mo" in names
         assert f"messages/locale/{language}/LC_MESSAGES/messages.po" in names
     assert sorted(LOCALE_DIR.rglob("*.mo")) == before
+
+
+def test_a_channel_post_without_a_language_goes_out_in_english_without_asking_slack(
+    engine: Engine, slack: FakeSlack
+) -> None:
+    from datetime import timedelta
+
+    from storage import deliveries
+    from storage.deliveries import Planned
+    from tests.test_deliveries import make_env
+
+    env = make_env(engine, slack)
+    now = env.clock.now
+    # As a post recorded before channels had languages (migration 0007) is kept.
+    legacy = Planned(
+        "theme:legacy:CLEGACY1",
+        "theme",
+        "T1",
+        "CLEGACY1",
+        now,
+        now + timedelta(hours=1),
+        "written",
+        {"text": "Old post"},
+    )
+    with Session(engine) as session:
+        deliveries.record_events(session=session, group_id=env.group_id, planned=[legacy])
+        session.commit()
+    env.run_at(now)
+    assert ("CLEGACY1", "Old post") in env.posts()
+    assert slack.calls_to("users.info") == []

@@ -72,6 +72,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     engine = make_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
+        # Emptying every table waits for the previous test's connections to let go of them (a
+        # command-line process still exiting): no answer-path timeout applies here.
+        connection.execute(text("SET LOCAL statement_timeout = 0"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url

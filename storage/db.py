@@ -31,6 +31,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import create_engine
 
+from storage.sqlite_writers import QueuedConnection
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: replicas starting together take turns to migrate PostgreSQL.
 _MIGRATION_LOCK = 4_711_042
@@ -73,7 +75,12 @@ def make_engine(url: str, *, answer_within: float = SERVING) -> Engine:
     that stops answering) ends within about `answer_within` seconds with an error."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": answer_within})
+        connect_args = {
+            "check_same_thread": False,
+            "timeout": answer_within,
+            "factory": partial(QueuedConnection, wait=answer_within),
+        }
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(answer_within * 1000)))
         return engine
     engine = create_engine(
@@ -204,6 +211,13 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | PoolTimeoutError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def unavailable_reason(exc: BaseException) -> str:
+    """The driver's name for what went wrong (QueryCanceled, LockNotAvailable, PoolTimeout...), for
+    the log: never the message, which quotes the statement and its parameters."""
+    original = exc.orig if isinstance(exc, DBAPIError) else None
+    return type(original or exc).__name__
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

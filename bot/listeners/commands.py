@@ -16,7 +16,7 @@ from handlers import Response
 from handlers.commands import is_question
 from messages import say
 from messages.render import render
-from storage.db import is_unavailable
+from storage.db import is_unavailable, unavailable_reason
 
 SHARE_ACTION = "gmg_share"
 log = logging.getLogger("gmg.requests")
@@ -79,7 +79,13 @@ def register(app: App, services: Services) -> None:
                 log.exception("command=%s user=%s team=%s outcome=error", word, user_id, team_id)
                 ack(text=edge_notice("answer.failure", language), response_type="ephemeral")
                 return
-            log.warning("command=%s user=%s team=%s outcome=unavailable", word, user_id, team_id)
+            log.warning(
+                "command=%s user=%s team=%s outcome=unavailable reason=%s",
+                word,
+                user_id,
+                team_id,
+                unavailable_reason(exc),
+            )
             ack(text=edge_notice("answer.unavailable", language), response_type="ephemeral")
             return
         ack(**answer)

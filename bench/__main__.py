@@ -32,6 +32,7 @@ from bench.load import SIGNING_SECRET, LoadResult, run_load
 from bot.dispatcher import Dispatcher
 from bot.scheduler import DeliveryClock
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from handlers import handle_command
 from storage import deliveries, groups
 from storage.db import make_engine
@@ -178,7 +179,10 @@ def dispatch_lag(workdir: Path, *, spread: timedelta) -> tuple[float, float, int
     with slack_process() as (base_url, calls):
         offset = time.time() - time.monotonic()
         client = make_web_client(token="xoxb-test", base_url=base_url, retry_server_errors=False)
-        clock = DeliveryClock(Dispatcher(engine=engine, client=client), safety_net=timedelta(minutes=10))
+        clock = DeliveryClock(
+            Dispatcher(engine=engine, clients=WorkspaceClients.single(client)),
+            safety_net=timedelta(minutes=10),
+        )
         clock.start()
         try:
             posts = posts_when(calls, 1000, timeout=spread.total_seconds() + 120)
@@ -208,13 +212,16 @@ def fan_out(workdir: Path) -> tuple[float, int, int]:
             text="theme set 2020 Fan-out",
             user_id="U1",
             is_admin=True,
+            operator=True,
             now=datetime(2020, 6, 1, tzinfo=UTC),
         )
         assert response.ok, response.text
     with slack_process(rate_per_channel=1.0) as (base_url, calls):
         client = make_web_client(token="xoxb-test", base_url=base_url, retry_server_errors=False)
         dispatcher = Dispatcher(
-            engine=engine, client=client, clock=lambda: datetime(2020, 6, 1, 0, 1, tzinfo=UTC)
+            engine=engine,
+            clients=WorkspaceClients.single(client),
+            clock=lambda: datetime(2020, 6, 1, 0, 1, tzinfo=UTC),
         )
         started = time.monotonic()
         dispatcher.run_once()

@@ -158,6 +158,7 @@ def ask(
             text=" ".join(words),
             user_id=user_id,
             is_admin=is_admin,
+            operator=is_admin,
             now=now,
             public_base_url=settings.public_base_url or None,
         )

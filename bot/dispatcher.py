@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -22,6 +21,7 @@ from bot.posts import message_payload, topic_text
 from bot.scheduler import Senders
 from bot.slack_client import NOT_IN_CHANNEL, Fault, error_code, fault, needed_scope, retry_after
 from bot.slack_users import SlackUsers
+from bot.workspace_clients import NotInstalled, WorkspaceClients
 from handlers import notices, reasons
 from messages.languages import DEFAULT
 from storage import access, deliveries, groups, queries
@@ -77,17 +77,17 @@ class Dispatcher:
         self,
         *,
         engine: Engine,
-        client: WebClient,
+        clients: WorkspaceClients,
         operators: frozenset[str] = frozenset(),
         clock: Callable[[], datetime] = utc_now,
         worker: str | None = None,
         recheck_paused: timedelta = RECHECK_PAUSED,
     ) -> None:
         self.engine = engine
-        self.client = client
+        self.clients = clients
         self.operators = operators
         # Direct messages are in each recipient's language: Slack says which, asked once in a while.
-        self.users = SlackUsers(client=client, operators=operators)
+        self.users = SlackUsers(clients=clients, operators=operators)
         self.clock = clock
         self.worker = worker or worker_name()
         self.recheck_paused = recheck_paused
@@ -204,6 +204,8 @@ class Dispatcher:
             return False
         try:
             ts = self._post(delivery)
+        except NotInstalled:
+            self._pause(session, delivery, "app_uninstalled")
         except SlackApiError as exc:
             self._refused(session, delivery, exc)
         except NETWORK_ERRORS as exc:
@@ -221,7 +223,7 @@ class Dispatcher:
             refused = exc
         # A public channel the bot is not in yet: join it and post once more.
         try:
-            self.client.conversations_join(channel=delivery.target)
+            self.clients.for_team(delivery.team_id).conversations_join(channel=delivery.target)
         except SlackApiError as exc:
             # Slack cannot join a private channel for the bot: it must be invited, the channel is not gone.
             if fault(exc) is Fault.CHANNEL_GONE:
@@ -231,11 +233,13 @@ class Dispatcher:
 
     def _call(self, delivery: Delivery) -> str:
         language = self._language(delivery)
+        # The token of the workspace the channel or person is in.
+        client = self.clients.for_team(delivery.team_id)
         if delivery.kind == "topic":
-            self.client.conversations_setTopic(channel=delivery.target, topic=topic_text(delivery, language))
+            client.conversations_setTopic(channel=delivery.target, topic=topic_text(delivery, language))
             return ""
         text, blocks = message_payload(delivery, language)
-        response = self.client.chat_postMessage(
+        response = client.chat_postMessage(
             channel=delivery.target, text=text, blocks=blocks, unfurl_links=False
         )
         return str(response.get("ts", ""))
@@ -336,6 +340,8 @@ class Dispatcher:
     def _pause(self, session: Session, delivery: Delivery, code: str) -> None:
         """Slack refuses the app's token: the workspace's deliveries wait, all kept, without alerts (no
         message could reach anyone); the ones held here go back unsent, their attempt not counted."""
+        # Its token is read again when the workspace is checked: a reinstall gives a new one.
+        self.clients.forget(delivery.team_id)
         if access.pause(session=session, team_id=delivery.team_id, error=code, now=self.clock()):
             log.warning(
                 "team=%s deliveries paused: Slack refuses the app's token (%s)", delivery.team_id, code
@@ -374,8 +380,12 @@ class Dispatcher:
             teams = access.take_checks(session=session, now=self.clock(), every=self.recheck_paused)
             session.commit()
         for team_id in teams:
+            self.clients.forget(team_id)
             try:
-                self.client.auth_test()
+                self.clients.for_team(team_id).auth_test()
+            except NotInstalled:
+                log.info("team=%s still paused: the app is not installed there", team_id)
+                continue
             except SlackApiError as exc:
                 log.info("team=%s still paused: %s", team_id, error_code(exc))
                 continue

@@ -100,6 +100,7 @@ def home_view(
     now: datetime,
     language: str,
     public_base_url: str | None = None,
+    operator: bool = False,
 ) -> View:
     """The Home tab in the viewer's language: every group of the workspace, the default first. The
     caller commits (an admin's view may make a calendar key)."""
@@ -110,6 +111,7 @@ def home_view(
         is_admin=is_admin,
         now=now,
         public_base_url=public_base_url,
+        operator=operator,
     )
     blocks: list[Block] = []
     for home in homes:

@@ -21,7 +21,10 @@ BOT_SCOPES = [
     "channels:write.topic",
     "groups:write.topic",
 ]
-BOT_EVENTS = ["app_home_opened"]
+# app_home_opened: the Home tab; app_uninstalled, tokens_revoked: a workspace's deliveries pause.
+BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
+INSTALL_PATH = "/slack/install"
 
 
 def manifest(*, base_url: str | None) -> dict[str, Any]:
@@ -34,11 +37,14 @@ def manifest(*, base_url: str | None) -> dict[str, Any]:
     }
     events: dict[str, Any] = {"bot_events": BOT_EVENTS}
     interactivity: dict[str, Any] = {"is_enabled": True}
+    oauth: dict[str, Any] = {"scopes": {"bot": BOT_SCOPES}}
     if base_url is not None:
         url = base_url.rstrip("/") + SLACK_PATH
         command["url"] = url
         events["request_url"] = url
         interactivity["request_url"] = url
+        # Where Slack sends an organization back after "Add to Slack" (several workspaces, OAuth).
+        oauth["redirect_urls"] = [base_url.rstrip("/") + OAUTH_REDIRECT_PATH]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -55,7 +61,7 @@ def manifest(*, base_url: str | None) -> dict[str, Any]:
             "bot_user": {"display_name": "gmg", "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

@@ -22,12 +22,12 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
-from bot.app import create_app, create_services
+from bot.app import create_app, create_services, delivery_clients
 from bot.dispatcher import Dispatcher
 from bot.scheduler import DeliveryClock
 from bot.server import Routes, make_server
 from bot.settings import SettingError, Settings
-from bot.slack_client import error_code, make_web_client
+from bot.slack_client import error_code
 
 # From the signal to the end of the process.
 SHUTDOWN = 8.0
@@ -98,16 +98,16 @@ def token_confirmed(client: WebClient) -> bool:
 def serve(settings: Settings, engine: Engine) -> None:
     """Runs until stopped. Raises SettingError when Slack refuses the token."""
     services = create_services(settings, engine)
+    # With OAuth each workspace's token is checked as it is used (a refused one pauses its deliveries).
+    verify = settings.oauth or token_confirmed(services.clients.for_team(settings.gmg_team_id))
     try:
-        app = create_app(services, verify_token=token_confirmed(services.client))
+        app = create_app(services, verify_token=verify)
     except BoltError as exc:
         raise SettingError(
             f"Slack refused SLACK_BOT_TOKEN ({exc}). Get a valid one from the app's OAuth & Permissions page."
         ) from exc
-    delivery_client = make_web_client(
-        token=settings.slack_bot_token, base_url=settings.slack_api_base_url, retry_server_errors=False
-    )
-    clock = DeliveryClock(Dispatcher(engine=engine, client=delivery_client, operators=settings.admin_ids))
+    dispatcher = Dispatcher(engine=engine, clients=delivery_clients(services), operators=settings.admin_ids)
+    clock = DeliveryClock(dispatcher)
     services.wake_dispatcher = clock.wake
     stop = StopRequest()
     stop.listen()

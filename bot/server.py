@@ -73,6 +73,9 @@ class SlackHandler(SlackRequestHandler):
     def __init__(self, app: App, *, path: str, engine: Engine) -> None:
         super().__init__(app, path=path)
         app.use(ReplayGuard(engine))
+        flow = app.oauth_flow
+        # Served on GET: the install page and the OAuth redirect, when the app has an OAuth flow.
+        self.oauth_paths = (flow.install_path, flow.redirect_uri_path) if flow is not None else ()
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         headers = request.get_headers()
@@ -211,6 +214,9 @@ class Routes:
         if path == SLACK_PATH and self.slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "POST only\n")
+            return self.slack(environ, start_response)
+        if self.slack is not None and method == "GET" and path in self.slack.oauth_paths:
+            # "Add to Slack", and Slack sending the installer back (several workspaces: OAuth).
             return self.slack(environ, start_response)
         return _plain(start_response, "404 Not Found", "Not found\n")
 

@@ -4,14 +4,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.channels import SlackChannels
 from bot.settings import Settings
 from bot.slack_users import SlackUsers
+from bot.workspace_clients import NotInstalled, WorkspaceClients
 from handlers import Response, handle_command
+from storage import access
 from storage.transfer import ensure_workspace
 
 
@@ -23,9 +25,12 @@ def nothing_to_wake() -> None:
 class Services:
     settings: Settings
     engine: Engine
-    client: WebClient
+    # Each workspace's Web API client; `quick` for calls made while someone waits for an answer.
+    clients: WorkspaceClients
+    quick: WorkspaceClients
     users: SlackUsers
-    channels: SlackChannels
+    # Where the workspaces' installs are kept (OAuth); None with one workspace's SLACK_BOT_TOKEN.
+    installations: InstallationStore | None = None
     # Called after a change, so that a theme post or re-planned reminder goes out at once.
     wake_dispatcher: Callable[[], None] = nothing_to_wake
 
@@ -41,10 +46,36 @@ class Services:
                 user_id=user_id,
                 is_admin=lambda: self.users.is_admin(team_id, user_id),
                 now=now,
+                operator=user_id in self.settings.admin_ids,
                 channel_id=channel_id,
                 public_base_url=self.settings.public_base_url or None,
-                channels=self.channels,
+                channels=self._channels(team_id),
             )
         if response.changed:
             self.wake_dispatcher()
         return response
+
+    def _channels(self, team_id: str) -> SlackChannels | None:
+        try:
+            return SlackChannels(self.quick.for_team(team_id))
+        except NotInstalled:
+            return None
+
+    def pause(self, team_id: str, error: str) -> None:
+        """Slack says the app lost the workspace (uninstalled, tokens revoked): its deliveries wait, all
+        kept, until it installs again."""
+        self.clients.forget(team_id)
+        self.quick.forget(team_id)
+        with Session(self.engine) as session:
+            access.pause(session=session, team_id=team_id, error=error, now=datetime.now(UTC))
+            session.commit()
+
+    def resume(self, team_id: str) -> None:
+        """The workspace installed the app again: its deliveries go on, with the new token."""
+        self.clients.forget(team_id)
+        self.quick.forget(team_id)
+        with Session(self.engine) as session:
+            resumed = access.resume(session=session, team_id=team_id, now=datetime.now(UTC))
+            session.commit()
+        if resumed:
+            self.wake_dispatcher()

@@ -13,6 +13,8 @@ WHERE = {
     "SLACK_BOT_TOKEN": "the app's OAuth & Permissions page, 'Bot User OAuth Token' (xoxb-...)",
     "SLACK_SIGNING_SECRET": "the app's Basic Information page, 'Signing Secret'",
     "SLACK_APP_TOKEN": "Basic Information, 'App-Level Tokens', with scope connections:write (xapp-...)",
+    "SLACK_CLIENT_ID": "the app's Basic Information page, 'App Credentials', 'Client ID'",
+    "SLACK_CLIENT_SECRET": "the app's Basic Information page, 'App Credentials', 'Client Secret'",
     "DATABASE_URL": "your database host, e.g. postgresql://user:pass@host/db, or sqlite:///gmg.db",
     "PUBLIC_BASE_URL": "where people reach the bot over HTTP(S), e.g. https://gmg.example.org",
 }
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
+    # Several workspaces, each installing the app with "Add to Slack" (OAuth): no SLACK_BOT_TOKEN then.
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
     slack_api_base_url: str = "https://slack.com/api/"
     port: int | None = Field(default=None, ge=1, le=65535)
     gmg_admins: str = ""
@@ -79,7 +84,14 @@ class Settings(BaseSettings):
         password = self.database_password
         # A driver that splits such a password at its `@` shows the rest as a host name.
         pieces = password.split("@") if "@" in password else []
-        return [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, password, *pieces]
+        return [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.slack_client_secret,
+            password,
+            *pieces,
+        ]
 
     @property
     def database_password(self) -> str:
@@ -90,6 +102,11 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Several workspaces install the app (OAuth), each with its own bot token."""
+        return bool(self.slack_client_id) and not self.slack_bot_token
 
     @property
     def http_port(self) -> int:
@@ -113,7 +130,19 @@ def load_settings() -> Settings:
 
 
 def check_slack_settings(settings: Settings) -> None:
-    """What `gmg-bot run` needs: a bot token, and a signing secret (HTTP) or an app token (Socket Mode)."""
+    """What `gmg-bot run` needs: a bot token, and a signing secret (HTTP) or an app token (Socket Mode);
+    or, for several workspaces (OAuth), the app's client id and secret and its signing secret."""
+    if settings.slack_client_id and not settings.slack_bot_token:
+        _require("SLACK_CLIENT_SECRET", settings.slack_client_secret, "")
+        _require("SLACK_SIGNING_SECRET", settings.slack_signing_secret, "")
+        if settings.socket_mode:
+            # Slack: Socket Mode apps are not allowed in the Marketplace; one connection serves the
+            # workspaces of one app, and "Add to Slack" needs the bot's public address anyway.
+            raise SettingError(
+                "SLACK_APP_TOKEN (Socket Mode) serves one workspace; with SLACK_CLIENT_ID (several "
+                "workspaces, OAuth) the bot takes Slack's requests over HTTP. Unset one of them."
+            )
+        return
     _require("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-")
     if settings.socket_mode:
         _require("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-")

@@ -12,10 +12,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack_client import error_code
+from bot.workspace_clients import NotInstalled, WorkspaceClients
 from messages.languages import DEFAULT, of_locale
 
 CACHE_SECONDS = 300
@@ -34,8 +34,8 @@ class SlackUser:
 
 
 class SlackUsers:
-    def __init__(self, *, client: WebClient, operators: frozenset[str]) -> None:
-        self.client = client
+    def __init__(self, *, clients: WorkspaceClients, operators: frozenset[str]) -> None:
+        self.clients = clients
         self.operators = operators
         # (workspace, user): an admin of one workspace is not one of another's.
         self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
@@ -89,10 +89,14 @@ class SlackUsers:
                 self._asking.pop(key, None)
 
     def _lookup(self, key: tuple[str, str]) -> SlackUser | None:
-        _, user_id = key
+        team_id, user_id = key
         now = time.monotonic()
         try:
-            user = self.client.users_info(user=user_id, include_locale=True).get("user")
+            # The user's own workspace's token: another workspace's does not know them.
+            user = self.clients.for_team(team_id).users_info(user=user_id, include_locale=True).get("user")
+        except NotInstalled:
+            log.warning("users.info for %s: the app is not installed in %s", user_id, team_id)
+            return None
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, error_code(exc))
             if error_code(exc) not in NO_SUCH_USER:

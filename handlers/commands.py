@@ -39,6 +39,7 @@ def handle_command(
     user_id: str,
     is_admin: bool | Callable[[], bool | None],
     now: datetime,
+    operator: bool = False,
     channel_id: str | None = None,
     public_base_url: str | None = None,
     channels: ChannelAccess | None = None,
@@ -68,6 +69,7 @@ def handle_command(
                     public_base_url=public_base_url,
                     channels=channels,
                     groups=workspace_groups,
+                    operator=operator,
                 ),
                 team_id,
             )
@@ -136,8 +138,9 @@ def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
     rest = tokens[1:]
     form = choose(found, rest)
     share = form.is_question and bool(rest) and rest[-1].value.lower() == "share"
-    if form.admin and not ctx.is_admin:
-        if ctx.admin_answer is None:
+    allowed = ctx.may(workspace=form.workspace) if form.admin else True
+    if not allowed:
+        if allowed is None:
             raise UsageError(say("refused.slack_silent"))
         raise UsageError(say(form.refusal, group=ctx.group.short_name))
     response = form.handler(ctx, Args(text=command, tokens=rest[:-1] if share else rest, share=share))

@@ -11,9 +11,10 @@ from handlers.text import Token, channel_id_of, user_id_of
 from handlers.translated import language_name
 from messages import Channel, Code, Commas, Text, User, say
 from messages.languages import UnknownLanguage, check_language, unknown_language
-from storage import queries
+from storage import links, queries
 from storage.documents import SUBSCRIPTION_KINDS, check_clock, check_timezone
 from storage.durations import MAX_LEAD_SECONDS, UNITS, DurationError, format_duration, parse_duration
+from storage.groups import link_of
 from storage.models import Group
 from storage.schedule import zone
 
@@ -206,9 +207,14 @@ def _settings_record(group: Group) -> dict[str, Any]:
         "timezone": group.timezone,
         "handover_time": group.handover_time,
         "term_months": group.term_months,
-        "topic_channel": group.topic_channel,
         "language": group.language,
     }
+
+
+def _own_topic_channel(ctx: Context) -> str | None:
+    """This workspace's topic channel for the group (each workspace that sees it has its own)."""
+    link = link_of(session=ctx.session, team_id=ctx.team_id, group_id=ctx.group_id)
+    return link.topic_channel if link else None
 
 
 def _topic_channel(ctx: Context, value: str) -> str | None:
@@ -228,8 +234,9 @@ def _clock(group: Group) -> dict[str, Any]:
 
 def settings_show(ctx: Context, args: Args) -> Response:
     group = ctx.group
-    if group.topic_channel:
-        topic = say("settings.topic", channel=Channel(group.topic_channel))
+    topic_channel = _own_topic_channel(ctx)
+    if topic_channel:
+        topic = say("settings.topic", channel=Channel(topic_channel))
     else:
         topic = say("settings.topic_off")
     return Response(
@@ -268,8 +275,6 @@ def _change(ctx: Context, key: str, value: str) -> None:
     elif key == "term-months":
         refused = say("settings.bad_months", value=value, most=MOST_MONTHS)
         group.term_months = int(_checked(_months, value, refused))
-    elif key == "topic":
-        group.topic_channel = _topic_channel(ctx, value)
     elif key == "language":
         group.language = _checked(check_language, value, unknown_language(value))
     else:
@@ -280,8 +285,10 @@ def settings_change(ctx: Context, args: Args) -> Response:
     group, tokens = ctx.group, args.tokens
     if len(tokens) != 2:
         raise UsageError(say("settings.one_at_a_time", forms=SETTINGS_FORMS))
-    before = _settings_record(group)
     key = tokens[0].value.lower()
+    if key == "topic":
+        return _topic_change(ctx, tokens[1].value)
+    before = _settings_record(group)
     _change(ctx, key, tokens[1].value)
     queries.save(session=ctx.session, record=group)
     ctx.audit(before, _settings_record(group))
@@ -290,6 +297,22 @@ def settings_change(ctx: Context, args: Args) -> Response:
     else:
         saved = say("settings.saved_body", **_clock(group))
     return Response(title=say("settings.saved"), sections=[saved], changed=True)
+
+
+def _topic_change(ctx: Context, value: str) -> Response:
+    # Not the group's own data: a Slack admin of the workspace may choose its channel (registry).
+    channel = _topic_channel(ctx, value)
+    links.set_topic_channel(
+        session=ctx.session,
+        team_id=ctx.team_id,
+        group=ctx.group,
+        channel_id=channel,
+        user_id=ctx.user_id,
+        now=ctx.now,
+        action=ctx.command,
+    )
+    shown = say("settings.topic", channel=Channel(channel)) if channel else say("settings.topic_off")
+    return Response(title=say("settings.saved"), sections=[shown], changed=True)
 
 
 def log(ctx: Context, args: Args) -> Response:

@@ -15,6 +15,7 @@ from handlers.text import Token
 from handlers.translated import member_name
 from messages import Channel, Names, Text, Translated, say
 from storage import queries
+from storage.groups import link_of
 from storage.matching import closest, resolve_member
 from storage.models import Group, Member
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
@@ -66,9 +67,9 @@ class Context:
     group: Group
     team_id: str
     user_id: str
-    # An admin by Slack's word (workspace admin or owner) or the operator's GMG_ADMINS; a callable is
-    # asked only when a command needs to know (asking Slack takes a call), and answers None when
-    # Slack did not say.
+    # An admin or owner of the asking workspace by Slack's word (or an operator); a callable is asked
+    # only when a command needs to know (asking Slack takes a call), and answers None when Slack did
+    # not say.
     admin_elsewhere: bool | Callable[[], bool | None]
     now: datetime
     channel_id: str | None
@@ -79,6 +80,8 @@ class Context:
     channels: ChannelAccess | None = None
     # Every group of the workspace, the default first (help and `/gmg groups` name them).
     groups: list[Group] = field(default_factory=list)
+    # One of the operator's GMG_ADMINS (or the command line's own operator): an admin of every group.
+    operator: bool = False
     schedule: Schedule = field(init=False)
 
     def __post_init__(self) -> None:
@@ -94,15 +97,33 @@ class Context:
         return self.admin_elsewhere() if callable(self.admin_elsewhere) else self.admin_elsewhere
 
     def admin_of(self, group: Group) -> bool | None:
-        """Whether the user is an admin of `group` (by Slack's word, or added to it); None when Slack did
-        not say in time and no listing does. Asked only by what needs it, so that a question costs no
-        admin lookup."""
+        """Whether the user is an admin of `group`: an operator, one added to it (`admin add`, in any
+        workspace that sees it), or a Slack admin of the workspace the group was set up in; None when
+        Slack did not say in time and nothing else does. Asked only by what needs it, so that a
+        question costs no admin lookup. Another workspace's Slack admins manage their own workspace's
+        side of a shared group (`workspace_admin`), not the group."""
         assert group.id is not None
-        if self._admin_elsewhere or queries.is_listed_admin(
+        if self.operator or queries.is_listed_admin(
             session=self.session, group_id=group.id, user_id=self.user_id
         ):
             return True
+        link = link_of(session=self.session, team_id=self.team_id, group_id=group.id)
+        if link is None or not link.is_home:
+            return False
         return self._admin_elsewhere
+
+    @property
+    def workspace_admin(self) -> bool | None:
+        """Whether the user is a Slack admin or owner of the asking workspace (or an operator)."""
+        return True if self.operator else self._admin_elsewhere
+
+    def may(self, *, workspace: bool) -> bool | None:
+        """Whether the user may make a change: the group's admins may; with `workspace`, so may the
+        workspace's Slack admins. None when Slack did not say and that decides it."""
+        answers = [self.admin_answer, self.workspace_admin] if workspace else [self.admin_answer]
+        if True in answers:
+            return True
+        return None if None in answers else False
 
     @cached_property
     def admin_answer(self) -> bool | None:

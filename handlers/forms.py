@@ -37,7 +37,11 @@ class Form:
     sub: str = ""
     # Whether words may follow.
     args: bool = False
+    # A change for the group's admins (see Context.admin_of)...
     admin: bool = False
+    # ...or, with `workspace`, also for the asking workspace's Slack admins: what is the workspace's own
+    # (its channels' subscriptions, its topic channel, its link to the group).
+    workspace: bool = False
     # What the answer depends on; empty: never cached (a change, or an answer that depends on who asks).
     depends: frozenset[Depends] = frozenset()
     # Help's line for a question (a catalog id); changes are shown by usage alone.

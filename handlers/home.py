@@ -14,7 +14,7 @@ from handlers.periods import PERIOD_FORMS, parse_period
 from handlers.response import Part, Response, UsageError
 from handlers.translated import language_name
 from messages import Channel, Code, Lines, Text, Words, say
-from storage import access, deliveries, groups, queries
+from storage import deliveries, groups, queries
 from storage.durations import format_duration
 from storage.models import Group
 from storage.schedule import schedule_day
@@ -44,11 +44,11 @@ def home_groups(
     is_admin: bool | Callable[[], bool | None],
     now: datetime,
     public_base_url: str | None = None,
+    operator: bool = False,
 ) -> list[GroupHome]:
     """Every group of the workspace, the default first. For an admin it may make a group's calendar
     key: the caller commits."""
     workspace_groups = groups.workspace_groups(session=session, team_id=team_id)
-    paused = access.paused(session=session, team_id=team_id)
     homes = []
     for i, group in enumerate(workspace_groups):
         ctx = Context(
@@ -61,6 +61,7 @@ def home_groups(
             command="home",
             admin_elsewhere=is_admin,
             groups=workspace_groups,
+            operator=operator,
         )
         none = Args(text="", tokens=[])
         home = GroupHome(
@@ -73,7 +74,8 @@ def home_groups(
             is_admin=ctx.is_admin,
         )
         if home.is_admin:
-            home.pause = notices.pause_notice(paused, group) if paused else None
+            pauses = notices.pause_notices(session=session, group=group, team_id=team_id)
+            home.pause = say("lines", lines=Lines(tuple(pauses))) if pauses else None
             failed = deliveries.finished_deliveries(
                 session=session, group_id=ctx.group_id, limit=3, state=deliveries.FAILED
             )

@@ -8,6 +8,7 @@ from handlers.text import user_id_of
 from handlers.translated import member_name
 from messages import Users, say
 from storage import queries
+from storage.groups import LOCAL
 from storage.matching import canonical_code, member_key, resolve_member
 from storage.models import Member
 
@@ -129,6 +130,9 @@ def focal(ctx: Context, args: Args) -> Response:
     chosen = list(dict.fromkeys(u for u in users if u))
     before = list(member.focal_points)
     member.focal_points = chosen
+    # People named here are in this workspace, whose token writes to them (the command line's `local`
+    # is no workspace: theirs is the group's home).
+    member.focal_teams = {u: ctx.team_id for u in chosen} if ctx.team_id != LOCAL else {}
     queries.save(session=ctx.session, record=member)
     ctx.audit({"code": member.code, "focal_points": before}, {"code": member.code, "focal_points": chosen})
     who = Users(tuple(chosen)) if chosen else say("change.no_focal")

@@ -12,11 +12,11 @@ from sqlmodel import Session
 from handlers.reasons import reason_text
 from handlers.translated import description_of, theme_of
 from messages import At, Channel, Code, Days, Names, Text, User, Words, encode, say
-from storage import deliveries, groups, queries
+from storage import access, deliveries, groups, queries
 from storage.deliveries import Planned
 from storage.durations import UNITS
 from storage.matching import resolve_member
-from storage.models import Delivery, Group, Member, PausedWorkspace, Subscription, Term
+from storage.models import Delivery, Group, Member, Subscription, Term
 from storage.schedule import Schedule, Slot, handover_instant, schedule_day, zone
 
 # Reminders are planned for this many coming handovers; more are planned as these pass.
@@ -54,12 +54,13 @@ def _chairs(slot: Slot | None) -> Names | Text:
     return say("notice.nobody") if slot is None else Names(slot.chairs)
 
 
-def _focal_points(members: list[Member], *slots: Slot | None) -> list[str]:
-    users: list[str] = []
+def _focal_points(members: list[Member], home: str, *slots: Slot | None) -> list[tuple[str, str]]:
+    """The chairs' focal points, each with the workspace whose token writes to them."""
+    users: list[tuple[str, str]] = []
     for slot in slots:
         for code in slot.chairs if slot else ():
             member = resolve_member(members, code)
-            users += member.focal_points if member else []
+            users += [(member.focal_teams.get(u, home), u) for u in member.focal_points] if member else []
     return list(dict.fromkeys(users))
 
 
@@ -156,17 +157,22 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
     subscriptions = queries.list_subscriptions(session=session, group_id=group.id)
     reminder_channels = [s for s in subscriptions if s.kind == "reminders"]
     theme_channels = [s for s in subscriptions if s.kind == "themes"]
-    # Direct messages and the topic go through the workspace the group was set up in.
-    home = (groups.teams_of(session=session, group_id=group.id) or [groups.LOCAL])[0]
+    links = groups.links_of(session=session, group_id=group.id)
+    # A focal point recorded without a workspace is in the one the group was set up in.
+    home = links[0].team_id if links else groups.LOCAL
     planned: list[Planned] = []
-    for incoming in schedule.slots_after(today, HANDOVERS_AHEAD):
+    incomings = schedule.slots_after(today, HANDOVERS_AHEAD)
+    # Each term hands over to the next one when they are back to back: one query, for the first.
+    ending = {s.last_day: s for s in incomings}
+    for incoming in incomings:
         handover = handover_instant(group, incoming.first_day)
-        outgoing = schedule.slot_on(incoming.first_day - timedelta(days=1))
+        eve = incoming.first_day - timedelta(days=1)
+        outgoing = ending[eve] if eve in ending else schedule.slot_on(eve)
         targets: list[tuple[str, str, str | None]] = [
             (s.team_id, s.channel_id, channel_language(group, s.channel_id, subscriptions))
             for s in reminder_channels
         ]
-        targets += [(home, u, None) for u in _focal_points(members, outgoing, incoming)]
+        targets += [(team, u, None) for team, u in _focal_points(members, home, outgoing, incoming)]
         for lead in leads:
             post = _reminder(group, outgoing, incoming, handover, lead)
             due = reminder_due(group, handover, lead)
@@ -197,19 +203,20 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
             )
             for s in theme_channels
         ]
-        if group.topic_channel:
-            planned.append(
-                _planned(
-                    f"topic:{incoming.first_day}:{group.topic_channel}",
-                    "topic",
-                    home,
-                    group.topic_channel,
-                    handover,
-                    handover + STILL_USEFUL,
-                    _topic(group, incoming),
-                    channel_language(group, group.topic_channel, subscriptions),
-                )
+        planned += [
+            _planned(
+                f"topic:{incoming.first_day}:{link.topic_channel}",
+                "topic",
+                link.team_id,
+                link.topic_channel,
+                handover,
+                handover + STILL_USEFUL,
+                _topic(group, incoming),
+                channel_language(group, link.topic_channel, subscriptions),
             )
+            for link in links
+            if link.topic_channel
+        ]
     return planned
 
 
@@ -324,9 +331,19 @@ def failure_alerts(
     ]
 
 
-def pause_notice(paused: PausedWorkspace, group: Group) -> Text:
-    """Why nothing is being posted, for `/gmg deliveries` and the App Home (no alert can reach anyone)."""
-    return say("notice.paused", since=At(paused.since, group.timezone), error=paused.error)
+def pause_notices(*, session: Session, group: Group, team_id: str) -> list[Text]:
+    """Why nothing is being posted in the reader's workspace, or in another that sees the group, for
+    `/gmg deliveries` and the App Home (no alert can reach anyone there)."""
+    assert group.id is not None
+    return [
+        say(
+            "notice.paused" if paused.team_id == team_id else "notice.paused_elsewhere",
+            since=At(paused.since, group.timezone),
+            error=paused.error,
+            team=paused.team_id,
+        )
+        for paused in access.paused_for_group(session=session, group_id=group.id)
+    ]
 
 
 def _who(user_id: str) -> User | str:

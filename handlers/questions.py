@@ -8,7 +8,7 @@ from handlers.periods import RELATIVE, Span, parse_period, parse_when
 from handlers.response import Part, Response, UsageError
 from handlers.translated import description_of, member_name, theme_of
 from messages import At, Code, Commas, Countdown, Days, Lines, Text, User, Users, Words, say
-from storage import access, deliveries, queries
+from storage import deliveries, queries
 from storage.models import Member
 from storage.schedule import Slot
 
@@ -335,8 +335,7 @@ def deliveries_report(ctx: Context, args: Args) -> Response:
     ]
     states = tuple(say(f"deliveries.count_{state}", count=n) for state, n in sorted(counts.items()))
     summary = say("deliveries.in_all", states=Words(states)) if states else say("deliveries.none")
-    paused = access.paused(session=ctx.session, team_id=ctx.team_id)
-    pause = [notices.pause_notice(paused, ctx.group)] if paused else []
+    pause = notices.pause_notices(session=ctx.session, group=ctx.group, team_id=ctx.team_id)
     return Response(
         title=say("deliveries.title", group=ctx.group.short_name),
         sections=[*pause, summary, *sections],

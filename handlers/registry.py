@@ -3,7 +3,7 @@ form says who may use it, what its answer depends on (for the answer cache), its
 and its handler. Help, did-you-mean, the admin check, the cache decision and the command line's help
 all derive from here: adding a command is one declaration and one handler."""
 
-from handlers import calendar, changes, configuration, groups, members, questions
+from handlers import calendar, changes, configuration, groups, links, members, questions
 from handlers.context import Context
 from handlers.forms import ON_THE_DATA, ON_THE_DAY, Command, Depends, Form, choose
 from handlers.response import Response, UsageError
@@ -187,7 +187,16 @@ COMMANDS: tuple[Command, ...] = (
                 summary="help.settings",
             ),
             *(
-                Form(configuration.settings_change, usage, example, sub=sub, args=True, admin=True)
+                Form(
+                    configuration.settings_change,
+                    usage,
+                    example,
+                    sub=sub,
+                    args=True,
+                    admin=True,
+                    workspace=sub == "topic",
+                    refusal="refused.workspace" if sub == "topic" else "refused.change",
+                )
                 for sub, usage, example in (
                     ("timezone", "settings timezone ZONE", "settings timezone Europe/Zurich"),
                     ("handover", "settings handover HH:MM", "settings handover 09:00"),
@@ -301,6 +310,8 @@ COMMANDS: tuple[Command, ...] = (
                 "subscribe #gmg-coordination reminders fr",
                 args=True,
                 admin=True,
+                workspace=True,
+                refusal="refused.workspace",
             ),
         ),
     ),
@@ -313,6 +324,51 @@ COMMANDS: tuple[Command, ...] = (
                 "unsubscribe #gmg themes",
                 args=True,
                 admin=True,
+                workspace=True,
+                refusal="refused.workspace",
+            ),
+        ),
+    ),
+    Command("link", (Form(links.link, "link", "link", admin=True),)),
+    Command(
+        "join",
+        (
+            Form(
+                links.join,
+                "join CODE",
+                links.JOIN_EXAMPLE.removeprefix("/gmg "),
+                args=True,
+                admin=True,
+                workspace=True,
+                refusal="refused.join",
+            ),
+        ),
+    ),
+    Command(
+        "workspaces",
+        (
+            Form(
+                links.workspaces,
+                "workspaces",
+                "workspaces",
+                args=True,
+                admin=True,
+                workspace=True,
+                refusal="refused.workspace",
+            ),
+        ),
+    ),
+    Command(
+        "unlink",
+        (
+            Form(
+                links.unlink,
+                "unlink",
+                "unlink",
+                args=True,
+                admin=True,
+                workspace=True,
+                refusal="refused.workspace",
             ),
         ),
     ),

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from storage import groups, queries
 from storage.groups import BOT
-from storage.models import PausedWorkspace
+from storage.models import GroupLink, PausedWorkspace
 
 
 def _audit_workspace(
@@ -56,6 +56,18 @@ def pause(*, session: Session, team_id: str, error: str, now: datetime) -> bool:
 
 def paused(*, session: Session, team_id: str) -> PausedWorkspace | None:
     return session.get(PausedWorkspace, team_id)
+
+
+def paused_for_group(*, session: Session, group_id: int) -> list[PausedWorkspace]:
+    """The paused workspaces among those that see the group, by id."""
+    return list(
+        session.exec(
+            select(PausedWorkspace)
+            .join(GroupLink, col(GroupLink.team_id) == col(PausedWorkspace.team_id))
+            .where(col(GroupLink.group_id) == group_id)
+            .order_by(col(PausedWorkspace.team_id))
+        )
+    )
 
 
 def take_checks(*, session: Session, now: datetime, every: timedelta) -> list[str]:

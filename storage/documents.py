@@ -36,6 +36,7 @@ DEFAULT_SHORT_NAME = "Board"
 SUBSCRIPTION_KINDS = ("reminders", "themes")
 USER_ID = r"^[UW][A-Z0-9]{2,31}$"
 CHANNEL_ID = r"^[CGD][A-Z0-9]{2,31}$"
+TEAM_ID = r"^[TE][A-Z0-9]{1,31}$"
 
 
 class ImportError_(ValueError):
@@ -167,6 +168,8 @@ class MemberDoc(_Strict):
     note: str = Field(default="", max_length=1000)
     aliases: list[Annotated[str, Field(min_length=1, max_length=50)]] = []
     focal_points: list[Annotated[str, Field(pattern=USER_ID)]] = []
+    # The workspace each focal point is in, where it is not the group's home: `{U123: T456}`.
+    focal_teams: dict[Annotated[str, Field(pattern=USER_ID)], Annotated[str, Field(pattern=TEAM_ID)]] = {}
     # The full name in other languages: `{fr: ..., es: ...}`.
     names: Annotated[dict[str, TranslatedName], BeforeValidator(_by_language)] = {}
 

@@ -111,14 +111,29 @@ def all_groups(*, session: Session) -> Sequence[Group]:
 
 
 def teams_of(*, session: Session, group_id: int) -> list[str]:
-    """The workspaces that see the group."""
+    """The workspaces that see the group, its home first."""
     return list(
         session.exec(
             select(GroupLink.team_id)
             .where(col(GroupLink.group_id) == group_id)
-            .order_by(col(GroupLink.team_id))
+            .order_by(col(GroupLink.is_home).desc(), col(GroupLink.team_id))
         )
     )
+
+
+def links_of(*, session: Session, group_id: int) -> list[GroupLink]:
+    """The group's links, its home first."""
+    return list(
+        session.exec(
+            select(GroupLink)
+            .where(col(GroupLink.group_id) == group_id)
+            .order_by(col(GroupLink.is_home).desc(), col(GroupLink.team_id))
+        )
+    )
+
+
+def link_of(*, session: Session, team_id: str, group_id: int) -> GroupLink | None:
+    return session.get(GroupLink, (team_id, group_id))
 
 
 def list_team_ids(*, session: Session) -> list[str]:
@@ -200,7 +215,11 @@ def add_group(
         default = default_group(session=session, team_id=team_id) is None
     session.add(
         GroupLink(
-            team_id=team_id, group_id=group.id, short_key=short_key(group.short_name), is_default=default
+            team_id=team_id,
+            group_id=group.id,
+            short_key=short_key(group.short_name),
+            is_default=default,
+            is_home=True,
         )
     )
     session.flush()
@@ -261,8 +280,9 @@ def set_default_group(
 def remove_group(
     *, session: Session, team_id: str, group: Group, user_id: str, now: datetime, action: str
 ) -> None:
-    """Takes the group out of the workspace; a group no workspace sees any more is deleted with all its
-    data (its audit entries stay, unowned). If it was the default, the next group by short name is."""
+    """Takes the group out of the workspace, with the workspace's subscriptions to it; a group no
+    workspace sees any more is deleted with all its data (its audit entries stay, unowned). If it was
+    the default, the next group by short name is; if it was the group's home, the next workspace is."""
     was_default = default_group(session=session, team_id=team_id)
     _audit(
         session,
@@ -274,11 +294,22 @@ def remove_group(
         {"short_name": group.short_name, "name": group.name},
         None,
     )
+    # The workspace's channels stop getting the group's posts (the other workspaces' keep them).
+    session.execute(
+        delete(Subscription).where(
+            col(Subscription.group_id) == group.id, col(Subscription.team_id) == team_id
+        )
+    )
     session.execute(
         delete(GroupLink).where(col(GroupLink.team_id) == team_id, col(GroupLink.group_id) == group.id)
     )
-    if not teams_of(session=session, group_id=group.id or 0):
+    others = links_of(session=session, group_id=group.id or 0)
+    if not others:
         session.delete(group)
+    elif not others[0].is_home:
+        # The home workspace left a shared group: the next workspace by id becomes its home.
+        others[0].is_home = True
+        session.add(others[0])
     session.flush()
     rest = workspace_groups(session=session, team_id=team_id)
     if was_default is not None and was_default.id == group.id and rest:

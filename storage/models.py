@@ -44,9 +44,9 @@ def json_column() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-def translations_column() -> Any:
-    """People's words in other languages, by language (`{"fr": ..., "es": ...}`); rows written before
-    they existed, or by a process that does not know them, hold none."""
+def mapping_column() -> Any:
+    """A JSON object (people's words by language, focal points' workspaces); rows written before the
+    column existed, or by a process that does not know it, hold an empty one."""
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
@@ -66,8 +66,6 @@ class GroupBase(SQLModel):
     timezone: str = Field(default="UTC", max_length=64)
     term_months: int = 6
     handover_time: str = Field(default="00:00", max_length=5)
-    # The channel whose topic shows the current chair and theme, set at each handover.
-    topic_channel: str | None = Field(default=None, max_length=32)
     # The language of the group's channel posts (messages.languages), unless a channel chose its own.
     language: str = Field(default="en", max_length=5, sa_column_kwargs={"server_default": "en"})
 
@@ -99,12 +97,36 @@ class GroupLink(SQLModel, table=True):
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),
         ),
+        Index(
+            "uq_grouplink_group_home",
+            "group_id",
+            unique=True,
+            sqlite_where=text("is_home"),
+            postgresql_where=text("is_home"),
+        ),
     )
     team_id: str = Field(primary_key=True, max_length=32)
     group_id: int = group_column(primary_key=True)
     # The group's short name, case-folded; kept in step by storage.groups.
     short_key: str = Field(max_length=30)
     is_default: bool = False
+    # The workspace the group was set up in: its Slack admins are the group's admins too, and direct
+    # messages to focal points recorded without a workspace go through it. One per group.
+    is_home: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # The workspace's channel whose topic shows the current chair and theme, set at each handover.
+    topic_channel: str | None = Field(default=None, max_length=32)
+
+
+class LinkCode(SQLModel, table=True):
+    """The one-time code with which another workspace joins the group (`/gmg link`, `/gmg join`);
+    only its hash is kept. One per group: asking again replaces it."""
+
+    __table_args__ = (Index("uq_linkcode_code_hash", "code_hash", unique=True),)
+    group_id: int = group_column(primary_key=True)
+    code_hash: str = Field(max_length=64)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class MemberBase(SQLModel):
@@ -115,8 +137,11 @@ class MemberBase(SQLModel):
     note: str = Field(default="", max_length=1000)
     aliases: list[str] = json_column()
     focal_points: list[str] = json_column()
+    # The workspace each focal point was named in (`{user: team}`), whose token sends their direct
+    # messages; one not listed is in the group's home workspace.
+    focal_teams: dict[str, str] = mapping_column()
     # The full name in other languages: `{"fr": ..., "es": ...}` (`name` is the original).
-    names: dict[str, str] = translations_column()
+    names: dict[str, str] = mapping_column()
 
 
 class Member(MemberBase, table=True):
@@ -145,7 +170,7 @@ class TermBase(SQLModel):
     description: str = Field(default="", max_length=3000)
     note: str = Field(default="", max_length=1000)
     # The theme in other languages: `{"fr": {"theme": ..., "description": ...}, "es": {...}}`.
-    translations: dict[str, dict[str, str]] = translations_column()
+    translations: dict[str, dict[str, str]] = mapping_column()
 
 
 class Term(TermBase, table=True):

@@ -86,7 +86,10 @@ def _import_one(
             session=session,
             team_id=team_id,
             group=Group(
-                **{**doc.group.model_dump(), "short_name": doc.group.short_name or DEFAULT_SHORT_NAME}
+                **{
+                    **doc.group.model_dump(exclude={"topic_channel"}),
+                    "short_name": doc.group.short_name or DEFAULT_SHORT_NAME,
+                }
             ),
             user_id=user_id,
             now=now,
@@ -138,6 +141,13 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
     incoming_members = _merge_members(members, doc.members, group_id)
     # The short name selects the group; it is changed with `/gmg group rename`, not by an import.
     settings = doc.group.model_dump(exclude_unset=not replace, exclude={"short_name"})
+    # The topic channel is the importing workspace's own (each workspace that sees the group has one).
+    if "topic_channel" in settings:
+        link = groups.link_of(session=session, team_id=team_id, group_id=group_id)
+        if link is not None:
+            link.topic_channel = settings.pop("topic_channel")
+            session.add(link)
+    settings.pop("topic_channel", None)
     for key, value in settings.items():
         setattr(group, key, value)
     session.add(group)
@@ -278,10 +288,15 @@ def export_document(*, session: Session, group: Group) -> dict[str, Any]:
         subs.setdefault(sub.channel_id, []).append(sub.kind)
         if sub.language:
             languages[sub.channel_id] = sub.language
+    links = groups.links_of(session=session, group_id=group_id)
     return {
-        "group": GroupDoc.model_validate(group, from_attributes=True).model_dump(),
+        # The topic channel of the group's home workspace.
+        "group": {
+            **GroupDoc.model_validate(group, from_attributes=True).model_dump(),
+            "topic_channel": links[0].topic_channel if links else None,
+        },
         "members": [
-            _without(MemberDoc.model_validate(m, from_attributes=True).model_dump(), names={})
+            _without(MemberDoc.model_validate(m, from_attributes=True).model_dump(), names={}, focal_teams={})
             for m in queries.list_members(session=session, group_id=group_id)
         ],
         "terms": [_term_document(t) for t in queries.list_terms(session=session, group_id=group_id)],

@@ -1,4 +1,4 @@
-"""A fake Slack for tests: Web API, response_url, Socket Mode, and signed-request helpers.
+"""A fake Slack for tests: Web API, OAuth installs, response_url, Socket Mode, signed-request helpers.
 
 Everything runs on one loopback HTTP server (stdlib only). The Web API lives under ``/api/``,
 ``response_url`` posts under ``/commands/``, and the Socket Mode WebSocket at ``/link`` (the URL that
@@ -6,6 +6,10 @@ Everything runs on one loopback HTTP server (stdlib only). The Web API lives und
 
     with FakeSlack() as slack:
         client = WebClient(token=slack.bot_token, base_url=slack.base_url)
+
+Several workspaces: ``bot_token`` is workspace ``TEAM_ID``'s; ``install_code(team)`` gives a one-time OAuth
+code that ``oauth.v2.access`` exchanges for that workspace's bot token, and every Web API call is answered
+as the workspace of its token (``Call.team`` names it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -46,6 +50,18 @@ _OP_TEXT, _OP_CLOSE, _OP_PING, _OP_PONG = 0x1, 0x8, 0x9, 0xA
 _WS_PING_INTERVAL = 0.1
 # Methods that need the bot to be a member of the channel (see set_not_in_channel).
 _MEMBER_ONLY = {"chat.postMessage", "chat.postEphemeral", "conversations.setTopic"}
+# Methods called without a bot token: with the app-level token, or with the client id and secret.
+_APP_LEVEL = {"apps.connections.open", "oauth.v2.access"}
+
+
+def bot_user_id_of(team_id: str) -> str:
+    """The app's bot user in a workspace: ``UBOT`` in ``TEAM_ID``, ``UBOT_<team>`` elsewhere."""
+    return BOT_USER_ID if team_id == TEAM_ID else f"{BOT_USER_ID}_{team_id}"
+
+
+def bot_id_of(team_id: str) -> str:
+    """The app's bot id in a workspace: ``BBOT`` in ``TEAM_ID``, ``BBOT_<team>`` elsewhere."""
+    return BOT_ID if team_id == TEAM_ID else f"{BOT_ID}_{team_id}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str]
     at: float
+    team: str = ""  # the workspace of the bot token that made the call; "" for none or an unknown one
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,31 @@ class _Failure:
     error: str
     retry_after: int
     needed: str = ""  # the scope a missing_scope answer names
+
+
+@dataclass
+class _Workspace:
+    team_id: str
+    name: str
+    enterprise_id: str | None
+    scopes: str
+    token: str | None = None  # the current bot token; None until installed
+    error: str | None = None  # what the current token answers while revoked
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        slug = "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-")
+        return f"https://{slug or self.team_id.lower()}.slack.com/"
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """What an OAuth code stands for until oauth.v2.access exchanges it."""
+
+    team_id: str
+    user_id: str
+    scopes: str
 
 
 class _Server(ThreadingHTTPServer):
@@ -83,25 +125,33 @@ class FakeSlack:
         rate_limit_per_channel: float | None = None,
         rate_limit_burst: int = 1,
         scopes: str = DEFAULT_SCOPES,
+        client_id: str = "111.222",
+        client_secret: str = "fake-client-secret",
     ) -> None:
-        self.bot_token = bot_token
         self.app_token = app_token
-        self.scopes = scopes
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self._app_scopes = scopes  # what an install grants unless install_code says otherwise
         self._rate = rate_limit_per_channel
         self._burst = rate_limit_burst
         self._cond = threading.Condition()
         self._calls: list[Call] = []
-        self._users: dict[str, dict[str, Any]] = {}
+        home = _Workspace(TEAM_ID, "GMG Test", None, scopes, token=bot_token)
+        self._workspaces: dict[str, _Workspace] = {TEAM_ID: home}
+        self._tokens: dict[str, str] = {bot_token: TEAM_ID}  # every bot token ever issued -> its team
+        self._retired: dict[str, str] = {}  # tokens replaced after a revoke -> the error they answer
+        self._codes: dict[str, _Grant] = {}
+        self._users = home.users  # TEAM_ID's users (some tests reach in here)
         self._fail_next: dict[str, deque[_Failure]] = {}
         self._fail_channel: dict[str, str] = {}
         self._html_next: dict[str, deque[int]] = {}
         self._hangs: dict[tuple[str, str], float] = {}  # (method, channel or "") -> seconds
-        self._token_error: str | None = None
         self._not_in: set[str] = set()
         self._topics: dict[str, str] = {}
         self._messages: set[tuple[str, str]] = set()
-        self._posted: list[tuple[str, str]] = []  # (channel, text) of each message that went out
-        self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, last refill)
+        self._posted: list[tuple[str, str, str]] = []  # (team, channel, text) of each message that went out
+        # (team, channel) -> (tokens, last refill)
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
         self._ts = 1_700_000_000_000_000  # microseconds
         self._ws: socket.socket | None = None
         self._ws_send_lock = threading.Lock()
@@ -141,6 +191,73 @@ class FakeSlack:
     def response_url(self) -> str:
         return f"{self.url}/commands/{TEAM_ID}/1/abc"
 
+    @property
+    def bot_token(self) -> str:
+        """Workspace ``TEAM_ID``'s current bot token."""
+        return self.token_of(TEAM_ID)
+
+    @bot_token.setter
+    def bot_token(self, token: str) -> None:
+        with self._cond:
+            home = self._workspaces[TEAM_ID]
+            self._tokens.pop(home.token or "", None)
+            home.token = token
+            self._tokens[token] = TEAM_ID
+
+    @property
+    def scopes(self) -> str:
+        """The scopes of workspace ``TEAM_ID``'s token (``x-oauth-scopes``, ``provided``)."""
+        with self._cond:
+            return self._workspaces[TEAM_ID].scopes
+
+    @scopes.setter
+    def scopes(self, scopes: str) -> None:
+        with self._cond:
+            self._workspaces[TEAM_ID].scopes = scopes
+
+    # -- workspaces and installs -----------------------------------------------------------------
+
+    def add_workspace(
+        self, team_id: str, *, name: str | None = None, enterprise_id: str | None = None
+    ) -> None:
+        """Register a workspace (not installed: no token yet); renames an existing one if ``name``."""
+        with self._cond:
+            ws = self._workspaces.get(team_id)
+            if ws is None:
+                self._workspaces[team_id] = _Workspace(
+                    team_id, name or f"Workspace {team_id}", enterprise_id, self._app_scopes
+                )
+                return
+            ws.name = name or ws.name
+            ws.enterprise_id = enterprise_id or ws.enterprise_id
+
+    def install_code(self, team_id: str, *, user_id: str = "UINSTALL", scopes: str | None = None) -> str:
+        """A fresh one-time OAuth ``code`` (as Slack puts on the redirect URL) for ``user_id`` installing
+        the app in ``team_id`` (registered if needed) with ``scopes`` (default: the fake's ``scopes``)."""
+        self.add_workspace(team_id)
+        code = f"{time.time_ns()}.{uuid.uuid4().int % 10**13}.{uuid.uuid4().hex}"
+        with self._cond:
+            self._codes[code] = _Grant(team_id, user_id, scopes or self._app_scopes)
+        return code
+
+    def token_of(self, team_id: str) -> str:
+        """The workspace's current bot token; KeyError if it was never installed."""
+        with self._cond:
+            token = self._workspaces[team_id].token
+        if token is None:
+            raise KeyError(team_id)
+        return token
+
+    def revoke_workspace(self, team_id: str, error: str = "token_revoked") -> None:
+        """Every Web API call with the workspace's current token answers ``error``, auth.test too, until
+        restore_workspace(); an install meanwhile issues a new token (the old one stays refused)."""
+        with self._cond:
+            self._workspaces[team_id].error = error
+
+    def restore_workspace(self, team_id: str) -> None:
+        with self._cond:
+            self._workspaces[team_id].error = None
+
     # -- configuration ---------------------------------------------------------------------------
 
     def add_user(
@@ -152,12 +269,14 @@ class FakeSlack:
         tz: str = "Europe/Zurich",
         name: str | None = None,
         locale: str = "en-US",
+        team_id: str = TEAM_ID,
     ) -> None:
+        """A person in workspace ``team_id`` (registered if needed), for users.info there."""
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
         name = name or user_id.lower()
         user = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": name,
             "real_name": name.title(),
             "deleted": False,
@@ -170,8 +289,9 @@ class FakeSlack:
             "profile": {"real_name": name.title(), "display_name": name},
             "locale": locale,
         }
+        self.add_workspace(team_id)
         with self._cond:
-            self._users[user_id] = user
+            self._workspaces[team_id].users[user_id] = user
 
     def fail_next(
         self,
@@ -206,13 +326,11 @@ class FakeSlack:
 
     def revoke_token(self, error: str = "token_revoked") -> None:
         """Every Web API call with the bot token answers ``error`` (``account_inactive``,
-        ``invalid_auth``...), auth.test too, until restore_token()."""
-        with self._cond:
-            self._token_error = error
+        ``invalid_auth``...), auth.test too, until restore_token(). (revoke_workspace(TEAM_ID, error))"""
+        self.revoke_workspace(TEAM_ID, error)
 
     def restore_token(self) -> None:
-        with self._cond:
-            self._token_error = None
+        self.restore_workspace(TEAM_ID)
 
     def fail_channel(self, channel_id: str, error: str = "channel_not_found") -> None:
         """Every call naming ``channel`` answers ``error`` until clear_failures()."""
@@ -246,6 +364,12 @@ class FakeSlack:
     def messages(self) -> list[tuple[str, str]]:
         """(channel, text) of each message chat.postMessage accepted, in order; refused calls are not
         messages (a DM shows under the user's id)."""
+        with self._cond:
+            return [(channel, text) for _, channel, text in self._posted]
+
+    def posts_by_team(self) -> list[tuple[str, str, str]]:
+        """(team, channel, text) of each message chat.postMessage accepted, in order; the team is the
+        workspace of the token that posted it."""
         with self._cond:
             return list(self._posted)
 
@@ -355,45 +479,58 @@ class FakeSlack:
 
     # -- Web API ---------------------------------------------------------------------------------
 
-    def _record(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+    def _record(self, method: str, body: dict[str, Any], headers: dict[str, str], team: str = "") -> None:
         with self._cond:
-            self._calls.append(Call(method, body, headers, time.monotonic()))
+            self._calls.append(Call(method, body, headers, time.monotonic(), team))
             self._cond.notify_all()
+
+    def _team_of(self, token: str) -> str:
+        """The workspace of a bot token (current or replaced); "" for any other token."""
+        with self._cond:
+            return self._tokens.get(token, "")
 
     def _api(
         self, method: str, body: dict[str, Any], token: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Answer one Web API call: (HTTP status, JSON body, extra headers)."""
+        """Answer one Web API call: (HTTP status, JSON body, extra headers).
+
+        A bot token's call is answered as its workspace; app-level calls (apps.connections.open with the
+        app token, oauth.v2.access with the client id and secret) as workspace TEAM_ID's."""
         handler = _METHODS.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
-        expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        if not token:
+        if not token and method != "oauth.v2.access":
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token != expected:
-            wrong_kind = token in (self.bot_token, self.app_token)
-            return 200, {"ok": False, "error": "not_allowed_token_type" if wrong_kind else "invalid_auth"}, {}
+        team = self._team_of(token)
+        refused = ""
+        if method == "apps.connections.open" and token != self.app_token:
+            refused = "not_allowed_token_type" if team else "invalid_auth"
+        elif method not in _APP_LEVEL and not team:
+            refused = "not_allowed_token_type" if token == self.app_token else "invalid_auth"
+        if refused:
+            return 200, {"ok": False, "error": refused}, {}
         channel = str(body.get("channel", ""))
         with self._cond:
             hang = self._hangs.get((method, channel), self._hangs.get((method, ""), 0.0))
         time.sleep(hang)
         with self._cond:
-            if self._token_error and method != "apps.connections.open":
-                return 200, {"ok": False, "error": self._token_error}, {}
+            ws = self._workspaces[team or TEAM_ID]
+            if method not in _APP_LEVEL and (error := self._retired.get(token) or ws.error):
+                return 200, {"ok": False, "error": error}, {}
             queue = self._fail_next.get(method)
             if queue:
                 failure = queue.popleft()
                 headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
-                scope = {"needed": failure.needed, "provided": self.scopes} if failure.needed else {}
+                scope = {"needed": failure.needed, "provided": ws.scopes} if failure.needed else {}
                 return failure.status, {"ok": False, "error": failure.error, **scope}, headers
             if channel in self._fail_channel:
                 return 200, {"ok": False, "error": self._fail_channel[channel]}, {}
             if method in _MEMBER_ONLY and channel in self._not_in:
                 return 200, {"ok": False, "error": "not_in_channel"}, {}
-            if method == "chat.postMessage" and (retry_after := self._take_token(channel)):
+            if method == "chat.postMessage" and (retry_after := self._take_token(ws.team_id, channel)):
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
-            answer = handler(self, body)
-        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
+            answer = handler(self, body, ws)
+            headers = {"x-oauth-scopes": ws.scopes} if method == "auth.test" else {}
         return 200, {"ok": "error" not in answer, **answer}, headers
 
     def _take_html(self, method: str) -> int | None:
@@ -402,39 +539,75 @@ class FakeSlack:
             queue = self._html_next.get(method)
             return queue.popleft() if queue else None
 
-    def _take_token(self, channel: str) -> int:
-        """Token bucket per channel (caller holds the lock); 0 if allowed, else seconds to wait."""
+    def _take_token(self, team: str, channel: str) -> int:
+        """Token bucket per channel of a workspace (caller holds the lock); 0 if allowed, else seconds
+        to wait."""
         if self._rate is None:
             return 0
         now = time.monotonic()
-        tokens, last = self._buckets.get(channel, (float(self._burst), now))
+        tokens, last = self._buckets.get((team, channel), (float(self._burst), now))
         tokens = min(float(self._burst), tokens + (now - last) * self._rate)
         if tokens < 1:
-            self._buckets[channel] = (tokens, now)
+            self._buckets[(team, channel)] = (tokens, now)
             return max(1, math.ceil((1 - tokens) / self._rate))
-        self._buckets[channel] = (tokens - 1, now)
+        self._buckets[(team, channel)] = (tokens - 1, now)
         return 0
 
     def _next_ts(self) -> str:
         self._ts += 100
         return f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
 
-    # Method implementations: called with the lock held; return the answer without "ok",
-    # or {"error": code}.
+    # Method implementations: called with the lock held and the workspace of the call's token;
+    # return the answer without "ok", or {"error": code}.
 
-    def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": "https://gmg-test.slack.com/",
-            "team": "GMG Test",
+    def _auth_test(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "url": ws.url,
+            "team": ws.name,
             "user": "gmg-bot",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
+            "team_id": ws.team_id,
+            "user_id": bot_user_id_of(ws.team_id),
+            "bot_id": bot_id_of(ws.team_id),
+            "is_enterprise_install": False,
+        }
+        if ws.enterprise_id:
+            answer["enterprise_id"] = ws.enterprise_id
+        return answer
+
+    def _oauth_v2_access(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
+        """Exchange a code from install_code() for the workspace's bot token (see _Handler for how the
+        client id and secret arrive)."""
+        if body.get("client_id") != self.client_id:
+            return {"error": "invalid_client_id"}
+        if body.get("client_secret") != self.client_secret:
+            return {"error": "bad_client_secret"}
+        grant = self._codes.pop(str(body.get("code", "")), None)
+        if grant is None:
+            return {"error": "invalid_code"}
+        target = self._workspaces[grant.team_id]
+        if target.token is None or target.error is not None:  # first install, or reinstall after a revoke
+            if target.token is not None and target.error is not None:
+                self._retired[target.token] = target.error
+            target.token = f"xoxb-{target.team_id}-{uuid.uuid4().hex[:24]}"
+            target.error = None
+            self._tokens[target.token] = target.team_id
+        target.scopes = grant.scopes
+        return {
+            "app_id": APP_ID,
+            "authed_user": {"id": grant.user_id},
+            "scope": grant.scopes,
+            "token_type": "bot",
+            "access_token": target.token,
+            "bot_user_id": bot_user_id_of(target.team_id),
+            "team": {"id": target.team_id, "name": target.name},
+            "enterprise": _enterprise(target.enterprise_id),
             "is_enterprise_install": False,
         }
 
-    def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
-        user = self._users.get(str(body.get("user")))
+    def _users_info(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
+        # Only the token's workspace: Slack Connect (people of other workspaces in shared channels) is
+        # out of this fake's scope.
+        user = ws.users.get(str(body.get("user")))
         if not user:
             return {"error": "user_not_found"}
         # Slack says a user's locale only when asked with include_locale.
@@ -442,7 +615,7 @@ class FakeSlack:
             user = {k: v for k, v in user.items() if k != "locale"}
         return {"user": user}
 
-    def _post_message(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _post_message(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         channel = str(body.get("channel") or "")
         if not channel:
             return {"error": "channel_not_found"}
@@ -454,67 +627,77 @@ class FakeSlack:
             channel = "D" + channel[1:]
         ts = self._next_ts()
         self._messages.add((channel, ts))
-        self._posted.append((str(body.get("channel")), str(body.get("text", ""))))
-        return {"channel": channel, "ts": ts, "message": _message(body, ts)}
+        self._posted.append((ws.team_id, str(body.get("channel")), str(body.get("text", ""))))
+        return {"channel": channel, "ts": ts, "message": _message(body, ts, ws.team_id)}
 
-    def _post_ephemeral(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _post_ephemeral(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         if not body.get("channel") or not body.get("user"):
             return {"error": "user_not_found" if body.get("channel") else "channel_not_found"}
         if _blocks_invalid(body.get("blocks"), 50):
             return {"error": "invalid_blocks"}
         return {"message_ts": self._next_ts()}
 
-    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _update(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         channel, ts = str(body.get("channel")), str(body.get("ts"))
         if (channel, ts) not in self._messages:
             return {"error": "message_not_found"}
         if _blocks_invalid(body.get("blocks"), 50):
             return {"error": "invalid_blocks"}
-        return {"channel": channel, "ts": ts, "text": body.get("text", ""), "message": _message(body, ts)}
+        message = _message(body, ts, ws.team_id)
+        return {"channel": channel, "ts": ts, "text": body.get("text", ""), "message": message}
 
-    def _view(self, body: dict[str, Any], needs: str) -> dict[str, Any]:
+    def _view(self, body: dict[str, Any], needs: str, ws: _Workspace) -> dict[str, Any]:
         view = _maybe_json(body.get("view"))
         if not body.get(needs) or not isinstance(view, dict) or _blocks_invalid(view.get("blocks"), 100):
             return {"error": "invalid_arguments"}
         return {
-            "view": {"id": f"V{uuid.uuid4().hex[:10].upper()}", "team_id": TEAM_ID, "app_id": APP_ID, **view}
+            "view": {
+                "id": f"V{uuid.uuid4().hex[:10].upper()}",
+                "team_id": ws.team_id,
+                "app_id": APP_ID,
+                **view,
+            }
         }
 
-    def _views_publish(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._view(body, "user_id")
+    def _views_publish(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
+        return self._view(body, "user_id", ws)
 
-    def _views_open(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._view(body, "trigger_id")
+    def _views_open(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
+        return self._view(body, "trigger_id", ws)
 
-    def _channel(self, channel: str) -> dict[str, Any]:
+    def _channel(self, channel: str, ws: _Workspace) -> dict[str, Any]:
         return {
             "id": channel,
             "name": f"channel-{channel.lower()}",
             "is_channel": channel.startswith("C"),
             "is_im": channel.startswith("D"),
             "is_member": channel not in self._not_in,
-            "topic": {"value": self._topics.get(channel, ""), "creator": BOT_USER_ID, "last_set": 0},
+            "topic": {
+                "value": self._topics.get(channel, ""),
+                "creator": bot_user_id_of(ws.team_id),
+                "last_set": 0,
+            },
         }
 
-    def _join(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _join(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         channel = str(body.get("channel") or "")
         if not channel.startswith("C"):
             return {"error": "method_not_supported_for_channel_type" if channel else "channel_not_found"}
         self._not_in.discard(channel)
-        return {"channel": self._channel(channel)}
+        return {"channel": self._channel(channel, ws)}
 
-    def _set_topic(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _set_topic(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         channel = str(body.get("channel") or "")
         if not channel:
             return {"error": "channel_not_found"}
         self._topics[channel] = str(body.get("topic", ""))
-        return {"channel": self._channel(channel)}
+        return {"channel": self._channel(channel, ws)}
 
-    def _conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _conversations_info(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         channel = str(body.get("channel") or "")
-        return {"channel": self._channel(channel)} if channel else {"error": "channel_not_found"}
+        return {"channel": self._channel(channel, ws)} if channel else {"error": "channel_not_found"}
 
-    def _connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _connections_open(self, body: dict[str, Any], ws: _Workspace) -> dict[str, Any]:
         return {"url": f"ws://{self.url.removeprefix('http://')}/link"}
 
 
@@ -530,7 +713,13 @@ _METHODS = {
     "conversations.setTopic": FakeSlack._set_topic,
     "conversations.info": FakeSlack._conversations_info,
     "apps.connections.open": FakeSlack._connections_open,
+    "oauth.v2.access": FakeSlack._oauth_v2_access,
 }
+
+
+def _enterprise(enterprise_id: str | None) -> dict[str, str] | None:
+    """The ``enterprise`` of an install: None for a workspace outside an Enterprise organization."""
+    return {"id": enterprise_id, "name": f"Org {enterprise_id}"} if enterprise_id else None
 
 
 def _maybe_json(value: Any) -> Any:
@@ -546,11 +735,11 @@ def _blocks_invalid(blocks: Any, limit: int) -> bool:
     )
 
 
-def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
+def _message(body: dict[str, Any], ts: str, team_id: str) -> dict[str, Any]:
     message = {
         "type": "message",
-        "user": BOT_USER_ID,
-        "bot_id": BOT_ID,
+        "user": bot_user_id_of(team_id),
+        "bot_id": bot_id_of(team_id),
         "text": body.get("text", ""),
         "ts": ts,
     }
@@ -558,6 +747,15 @@ def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
         if key in body:
             message[key] = _maybe_json(body[key])
     return message
+
+
+def _basic_credentials(encoded: str) -> dict[str, str]:
+    """``{"client_id", "client_secret"}`` from the base64 of ``id:secret``; {} if it is not that."""
+    try:
+        client_id, sep, client_secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return {"client_id": client_id, "client_secret": client_secret} if sep else {}
 
 
 def _read_frame(rfile: io.BufferedIOBase) -> tuple[int, bytes] | None:
@@ -609,7 +807,10 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path == "/_calls":
             # For a fake run in its own process (benchmarks): what it received, with monotonic times,
             # which are comparable across processes on one machine.
-            calls = [{"method": c.method, "body": c.body, "at": c.at} for c in self.server.fake.calls]
+            calls = [
+                {"method": c.method, "body": c.body, "at": c.at, "team": c.team}
+                for c in self.server.fake.calls
+            ]
             data = json.dumps(calls).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -633,15 +834,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body |= dict(parse_qsl(raw, keep_blank_values=True))
         method = parts.path.removeprefix("/api/")
-        fake._record(method, body, headers)
-        html_status = fake._take_html(method)
-        if html_status is not None:
-            page = b"<html><head><title>Slack is down</title></head><body>Try again later.</body></html>"
-            return self._reply(html_status, page, "text/html; charset=utf-8", {})
         auth = headers.get("authorization", "")
         token = (
             auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else str(body.get("token", ""))
         )
+        fake._record(method, body, headers, fake._team_of(token))
+        html_status = fake._take_html(method)
+        if html_status is not None:
+            page = b"<html><head><title>Slack is down</title></head><body>Try again later.</body></html>"
+            return self._reply(html_status, page, "text/html; charset=utf-8", {})
+        if method == "oauth.v2.access" and auth.startswith("Basic "):
+            # slack-sdk sends the client id and secret as HTTP Basic auth (Slack also takes form fields).
+            body = body | _basic_credentials(auth.removeprefix("Basic ").strip())
         status, answer, extra = fake._api(method, body, token)
         self._reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8", extra)
 
@@ -704,8 +908,9 @@ def slash_command_body(text: str, **fields: str) -> str:
     return urlencode(slash_command_payload(text, **fields))
 
 
-def event_body(event: dict[str, Any], team_id: str = TEAM_ID) -> str:
-    """JSON ``event_callback`` envelope for the Events API."""
+def event_body(event: dict[str, Any], team_id: str = TEAM_ID, *, enterprise_id: str | None = None) -> str:
+    """JSON ``event_callback`` envelope for the Events API; the authorization is the app's bot user
+    in ``team_id``."""
     return json.dumps(
         {
             "token": "verification-token",
@@ -717,9 +922,9 @@ def event_body(event: dict[str, Any], team_id: str = TEAM_ID) -> str:
             "event_time": int(time.time()),
             "authorizations": [
                 {
-                    "enterprise_id": None,
+                    "enterprise_id": enterprise_id,
                     "team_id": team_id,
-                    "user_id": BOT_USER_ID,
+                    "user_id": bot_user_id_of(team_id),
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
@@ -728,6 +933,26 @@ def event_body(event: dict[str, Any], team_id: str = TEAM_ID) -> str:
             "event_context": f"4-{uuid.uuid4().hex}",
         }
     )
+
+
+def app_uninstalled_body(team_id: str = TEAM_ID, *, enterprise_id: str | None = None) -> str:
+    """The ``app_uninstalled`` event Slack sends once the app is gone from ``team_id`` (all its tokens
+    revoked; a ``tokens_revoked`` event comes too, in either order)."""
+    return event_body({"type": "app_uninstalled"}, team_id, enterprise_id=enterprise_id)
+
+
+def tokens_revoked_body(
+    team_id: str = TEAM_ID,
+    *,
+    bot: list[str] | None = None,
+    oauth: list[str] | None = None,
+    enterprise_id: str | None = None,
+) -> str:
+    """The ``tokens_revoked`` event: ``tokens`` lists user ids (not tokens), ``bot`` the bot users whose
+    xoxb tokens went (default: the app's bot user in ``team_id``), ``oauth`` the users whose user tokens
+    went (default none)."""
+    tokens = {"oauth": oauth or [], "bot": [bot_user_id_of(team_id)] if bot is None else bot}
+    return event_body({"type": "tokens_revoked", "tokens": tokens}, team_id, enterprise_id=enterprise_id)
 
 
 def interactivity_body(payload: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from bot.dispatcher import Dispatcher
 from bot.posts import message_payload
 from bot.scheduler import DeliveryClock
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from handlers import Response, handle_command
 from storage import deliveries, groups, queries
 from storage.documents import parse_document
@@ -61,7 +62,9 @@ class Env:
         self.client = make_web_client(
             token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False
         )
-        self.dispatcher = Dispatcher(engine=engine, client=self.client, clock=clock, worker="test-1")
+        self.dispatcher = Dispatcher(
+            engine=engine, clients=WorkspaceClients.single(self.client), clock=clock, worker="test-1"
+        )
 
     def ask(self, text: str, user: str = ADMIN) -> Response:
         with Session(self.engine) as session:
@@ -200,7 +203,9 @@ def test_a_crash_mid_run_loses_nothing_and_doubles_nothing(env: Env) -> None:
     assert env.posts() == [], "a leased delivery is not taken by another process"
     env.run_at(HANDOVER - timedelta(days=7) + timedelta(minutes=3))
     assert len(env.posts()) == 4
-    restarted = Dispatcher(engine=env.engine, client=env.client, clock=env.clock, worker="test-2")
+    restarted = Dispatcher(
+        engine=env.engine, clients=WorkspaceClients.single(env.client), clock=env.clock, worker="test-2"
+    )
     restarted.run_once()
     assert len(env.posts()) == 4
 
@@ -344,7 +349,9 @@ def test_scheduler_wakes_the_dispatcher_at_the_due_time(env: Env) -> None:
     assert env.ask(f"term set {handover.date()}..{handover.date() + timedelta(days=30)} CCC").ok
     seconds = int((handover - now).total_seconds())
     assert env.ask(f"reminders {seconds - 2}s {seconds - 3}s").ok
-    clock_dispatcher = Dispatcher(engine=env.engine, client=env.client, worker="real-clock")
+    clock_dispatcher = Dispatcher(
+        engine=env.engine, clients=WorkspaceClients.single(env.client), worker="real-clock"
+    )
     clock = DeliveryClock(clock_dispatcher, safety_net=timedelta(minutes=10))
     clock.start()
     try:
@@ -383,10 +390,11 @@ def test_two_processes_send_each_delivery_exactly_once(env: Env, database_url: s
         "import sys\n"
         "from bot.dispatcher import Dispatcher\n"
         "from bot.slack_client import make_web_client\n"
+        "from bot.workspace_clients import WorkspaceClients\n"
         "from storage.db import make_engine\n"
         "engine = make_engine(sys.argv[1])\n"
         "client = make_web_client(token=sys.argv[2], base_url=sys.argv[3], retry_server_errors=False)\n"
-        "Dispatcher(engine=engine, client=client).run_once()\n"
+        "Dispatcher(engine=engine, clients=WorkspaceClients.single(client)).run_once()\n"
     )
     workers = [
         subprocess.Popen(

@@ -13,6 +13,7 @@ from bot.dispatcher import Dispatcher
 from bot.home_view import home_view
 from bot.scheduler import DeliveryClock
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from storage import access, deliveries, queries
 from storage.models import Delivery
 from storage.transfer import ensure_workspace
@@ -194,7 +195,9 @@ def test_a_hung_channel_holds_up_no_other_channel(engine: Engine, slack: FakeSla
     fast = [text for i in range(4) for text in plan(engine, f"CFAST{i}", 1, due=now)]
     late = plan(engine, "CLATE", 1, due=now + timedelta(seconds=1.5))
     client = make_web_client(token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False)
-    clock = DeliveryClock(Dispatcher(engine=engine, client=client, worker="hang-test"))
+    clock = DeliveryClock(
+        Dispatcher(engine=engine, clients=WorkspaceClients.single(client), worker="hang-test")
+    )
     clock.start()
     try:
         slack.wait_for("chat.postMessage", 1 + len(fast) + len(late), timeout=HANG - 1)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot.answer_cache import AnswerCache
 from bot.dispatcher import Dispatcher
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from handlers import handle_command
 from storage import groups, queries
 from storage.models import AuditEntry, Delivery, Group, GroupLink, Member, Subscription, Term
@@ -220,7 +221,9 @@ DAY_BEFORE = datetime(2026, 12, 31, 0, 0, tzinfo=UTC)
 
 def dispatch(bot, slack, now):
     client = make_web_client(token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False)
-    d = Dispatcher(engine=bot.services.engine, client=client, clock=lambda: now, worker="t")
+    d = Dispatcher(
+        engine=bot.services.engine, clients=WorkspaceClients.single(client), clock=lambda: now, worker="t"
+    )
     d.replan_all()
     d.run_once()
     return [c.body["text"] for c in slack.calls_to("chat.postMessage")]
@@ -262,7 +265,12 @@ def test_removed_while_claimed(bot: RunningBot, slack: FakeSlack) -> None:
     setup_2027(bot)
     slack.hang("chat.postMessage", 2, channel="C0COORD1")
     client = make_web_client(token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False)
-    d = Dispatcher(engine=bot.services.engine, client=client, clock=lambda: DAY_BEFORE, worker="t")
+    d = Dispatcher(
+        engine=bot.services.engine,
+        clients=WorkspaceClients.single(client),
+        clock=lambda: DAY_BEFORE,
+        worker="t",
+    )
     d.replan_all()
     errors = []
     t = threading.Thread(target=lambda: errors.append(d.run_once()))

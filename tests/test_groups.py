@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from bot.answer_cache import AnswerCache
 from bot.dispatcher import Dispatcher
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from storage import groups, queries
 from storage.models import AuditEntry, Delivery
 from tests.conftest import ADMIN, MEMBER, SIGNING_SECRET, RunningBot
@@ -137,7 +138,9 @@ def test_two_groups_handing_over_the_same_day_both_remind_the_channel(
     # The day before the handover, both reminders go out to the one channel.
     day_before = datetime(2026, 12, 31, 0, 0, tzinfo=UTC)
     client = make_web_client(token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False)
-    dispatcher = Dispatcher(engine=engine, client=client, clock=lambda: day_before, worker="test")
+    dispatcher = Dispatcher(
+        engine=engine, clients=WorkspaceClients.single(client), clock=lambda: day_before, worker="test"
+    )
     dispatcher.replan_all()
     dispatcher.run_once()
     posts = [c.body["text"] for c in slack.calls_to("chat.postMessage") if c.body["channel"] == "C0COORD1"]

@@ -41,6 +41,7 @@ from bot.dispatcher import LEASE, SENDERS, Dispatcher
 from bot.listeners.commands import payload
 from bot.server import MAX_BODY_BYTES
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from handlers import Response, handle_command, notices
 from storage import deliveries, groups, queries
 from storage.documents import Document, ImportError_, dump_yaml, parse_document
@@ -1152,7 +1153,7 @@ from bot.slack_client import make_web_client
 from storage.db import make_engine
 engine = make_engine(sys.argv[1])
 client = make_web_client(token=sys.argv[2], base_url=sys.argv[3], retry_server_errors=False)
-Dispatcher(engine=engine, client=client, worker="killed").run_once()
+Dispatcher(engine=engine, clients=WorkspaceClients.single(client), worker="killed").run_once()
 """
 BURST = 300
 HOLD_AFTER = 40
@@ -1249,13 +1250,15 @@ def kill_mid_burst_and_restart(
 
         client = make_web_client(token=slack.bot_token, base_url=slack.base_url, retry_server_errors=False)
         # Restarted at once: everything goes out but what the killed worker holds under its lease.
-        Dispatcher(engine=engine, client=client, worker="restarted").run_once()
+        Dispatcher(engine=engine, clients=WorkspaceClients.single(client), worker="restarted").run_once()
         with Session(engine) as session:
             pending = session.exec(select(Delivery.target).where(Delivery.state == "pending")).all()
         assert set(pending) == leased, "a delivery leased by the killed worker was taken"
         # After the lease: the rest.
         late = datetime.now(UTC) + LEASE + timedelta(minutes=1)
-        Dispatcher(engine=engine, client=client, clock=lambda: late, worker="after-lease").run_once()
+        Dispatcher(
+            engine=engine, clients=WorkspaceClients.single(client), clock=lambda: late, worker="after-lease"
+        ).run_once()
         with Session(engine) as session:
             states = Counter(session.exec(select(Delivery.state)).all())
         assert states == {"sent": burst}

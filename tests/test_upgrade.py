@@ -211,9 +211,14 @@ def test_upgrade_from_the_previous_head_keeps_every_row(empty_engine: Engine) ->
         assert first is not None and second is not None
         # Each workspace's group keeps its settings, key and version, and gets a short name commands take.
         old = OLD_ROWS["group"][0]
-        assert {k: getattr(first, k) for k in old if k != "team_id"} == {
-            k: v for k, v in old.items() if k != "team_id"
+        # The topic channel is the home workspace's now.
+        moved = ("team_id", "topic_channel")
+        assert {k: getattr(first, k) for k in old if k not in moved} == {
+            k: v for k, v in old.items() if k not in moved
         }
+        assert first.id is not None
+        link = groups.link_of(session=session, team_id="T1", group_id=first.id)
+        assert link is not None and link.is_home and link.topic_channel == old["topic_channel"]
         assert second.short_name == "FOS" and second.name == "Forum of States"
         assert groups.workspace_groups(session=session, team_id="T1") == [first]
         ids = {"T1": first.id, "T2": second.id}

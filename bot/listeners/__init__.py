@@ -2,10 +2,11 @@
 
 from slack_bolt import App
 
-from bot.listeners import commands, home
+from bot.listeners import commands, home, installs
 from bot.service import Services
 
 
 def register_listeners(app: App, services: Services) -> None:
     commands.register(app, services)
     home.register(app, services)
+    installs.register(app, services)

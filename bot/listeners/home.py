@@ -45,6 +45,7 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
             now=now,
             language=services.users.language(team_id, user_id),
             public_base_url=services.settings.public_base_url or None,
+            operator=user_id in services.settings.admin_ids,
         )
         # An admin's Home tab may have made the calendar key on first view: keep it.
         session.commit()

@@ -16,6 +16,7 @@ from messages.catalog import (
     feed,
     formats,
     home,
+    links,
     notices,
     page,
 )
@@ -41,6 +42,7 @@ CATALOG = _merged(
     feed.MESSAGES,
     formats.MESSAGES,
     home.MESSAGES,
+    links.MESSAGES,
     notices.MESSAGES,
     page.MESSAGES,
 )

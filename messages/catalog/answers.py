@@ -98,7 +98,9 @@ MESSAGES: dict[str, Template] = {
     "admins.title": "{group} admins",
     "admins.listed": "Added with `/gmg admin add`: {users}.",
     "admins.none_added": "none added",
-    "admins.others": "Slack workspace admins and owners, and the operator's GMG_ADMINS, are admins too.",
+    "admins.others": "The Slack admins and owners of the workspace the group was set up in, and the "
+    "operator's GMG_ADMINS, are admins too. Each other workspace that sees the group has its Slack admins "
+    "manage its own channels, topic and link.",
     "admins.question_usage": "Use `/gmg admin add @user` or `/gmg admin remove @user` (admins only).",
     # Channels the bot is to post in
     "channel.not_found": "I cannot see {channel}. If it is a private channel, invite me first "

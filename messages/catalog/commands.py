@@ -41,8 +41,7 @@ MESSAGES: dict[str, Template] = {
     "usage.share_alone": "`share` goes after a question, to post its answer in the channel: e.g. {example}.",
     "usage.conflict": "Other changes to the group were being saved at the same moment, and this one could "
     "not be checked against them. Nothing was changed: send the command again.",
-    "refused.change": "Only {group} admins can change this. Ask one of the admins (`/gmg admin`), or a "
-    "Slack workspace admin.",
+    "refused.change": "Only {group} admins can change this. Ask one of the admins (`/gmg admin`).",
     "refused.calendar": "Only {group} admins get the calendar feed's address: it is the key to the feed. "
     "Ask one of the admins (`/gmg admin`).",
     "refused.slack_silent": "Slack did not say in time whether you are a workspace admin, so nothing was "

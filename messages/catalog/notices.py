@@ -42,6 +42,9 @@ MESSAGES: dict[str, Template] = {
     "the app's token (`{error}`). Nothing is lost: reminders and posts wait, and those still useful go out "
     "by themselves once Slack accepts the token again (reinstall the app to the workspace, or give the bot "
     "a valid token).",
+    "notice.paused_elsewhere": ":double_vertical_bar: *Posts in workspace `{team}` are paused* since "
+    "{since}: Slack no longer accepts the app's token there (`{error}`). They wait, kept, and go out once "
+    "the app is installed there again; the other workspaces get theirs.",
     "delivery.sent": "• {kind} to {where}: sent {at}",
     "delivery.failed": "• {kind} to {where}: failed {at}: {reason}",
     "delivery.skipped": "• {kind} to {where}: skipped: {reason}",

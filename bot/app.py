@@ -19,6 +19,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.listeners import register_listeners
 from bot.manifest import BOT_SCOPES, INSTALL_PATH, OAUTH_REDIRECT_PATH
@@ -28,6 +29,7 @@ from bot.settings import Settings
 from bot.slack_client import make_answer_path_client, make_web_client
 from bot.slack_users import SlackUsers
 from bot.workspace_clients import WorkspaceClients
+from storage import installs
 
 # How long an "Add to Slack" link stays good (Slack's own default is 10 minutes).
 STATE_SECONDS = 600
@@ -42,7 +44,8 @@ def create_services(settings: Settings, engine: Engine) -> Services:
     base_url = settings.slack_api_base_url
 
     def clients(make: Callable[[str], WebClient]) -> WorkspaceClients:
-        return WorkspaceClients(make=make, token=settings.slack_bot_token, installations=installations)
+        token_of = partial(_installed_token, engine, settings.slack_client_id) if settings.oauth else None
+        return WorkspaceClients(make=make, token=settings.slack_bot_token, token_of=token_of)
 
     quick = clients(partial(_answer_path_client, base_url=base_url))
     return Services(
@@ -57,11 +60,19 @@ def create_services(settings: Settings, engine: Engine) -> Services:
 
 def delivery_clients(services: Services) -> WorkspaceClients:
     """For the dispatcher, which retries 5xx itself, durably (bot/slack_client.py)."""
+    settings = services.settings
     return WorkspaceClients(
-        make=partial(_client, base_url=services.settings.slack_api_base_url, retry_server_errors=False),
-        token=services.settings.slack_bot_token,
-        installations=services.installations,
+        make=partial(_client, base_url=settings.slack_api_base_url, retry_server_errors=False),
+        token=settings.slack_bot_token,
+        token_of=partial(_installed_token, services.engine, settings.slack_client_id)
+        if settings.oauth
+        else None,
     )
+
+
+def _installed_token(engine: Engine, client_id: str, team_id: str) -> str | None:
+    with Session(engine) as session:
+        return installs.bot_token(session=session, client_id=client_id, team_id=team_id)
 
 
 def _client(token: str, *, base_url: str, retry_server_errors: bool = True) -> WebClient:

@@ -331,7 +331,15 @@ class Dispatcher:
             session=session,
             group_id=delivery.group_id,
             planned=notices.failure_alerts(
-                delivery=delivery, admins=admins, cause=kind.name.lower(), failed_today=failed_today, now=now
+                delivery=delivery,
+                admins=admins,
+                # Not the failed post's workspace: that one's token does not reach the admins.
+                team_id=(groups.teams_of(session=session, group_id=delivery.group_id) or [delivery.team_id])[
+                    0
+                ],
+                cause=kind.name.lower(),
+                failed_today=failed_today,
+                now=now,
             ),
         )
         session.commit()

@@ -23,7 +23,8 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.blocks import MAX_SECTION, clip
-from handlers.home import GroupHome, home_groups
+from bot.posts import checklist_item_block, proposal_buttons
+from handlers.home import GroupHome, Marked, home_groups
 from handlers.response import Part, Response, shown
 from handlers.translated import member_name
 from messages import in_language, say
@@ -64,8 +65,10 @@ def _group_blocks(home: GroupHome, language: str) -> list[Block]:
         _part(render(say("home.chair_now"), "mrkdwn", language), home.chair, language),
         _part(render(say("home.next_handover"), "mrkdwn", language), home.next_handover, language),
         _part(render(say("home.coming_terms"), "mrkdwn", language), home.coming, language),
-        _section(shown(home.channels, "mrkdwn", language)),
     ]
+    blocks += _checklist_blocks(home.checklist, language)
+    blocks += _proposal_blocks(home.proposals, language)
+    blocks.append(_section(shown(home.channels, "mrkdwn", language)))
     admin_parts: list[Part | None] = [home.pause, home.failed, home.calendar]
     blocks += [_section(shown(p, "mrkdwn", language)) for p in admin_parts if p is not None]
     if home.is_admin:
@@ -88,6 +91,34 @@ def _group_blocks(home: GroupHome, language: str) -> list[Block]:
                 ]
             )
         )
+    return blocks
+
+
+def _checklist_blocks(lines: list[Marked], language: str) -> list[Block]:
+    """Items the viewer may mark each with its Done button; the other lines run together."""
+    blocks: list[Block] = []
+    plain: list[str] = []
+    for each in lines:
+        text = render(each.line, "mrkdwn", language)
+        if each.button is None:
+            plain.append(text)
+            continue
+        if plain:
+            blocks.append(_section("\n".join(plain)))
+            plain = []
+        blocks.append(checklist_item_block(each.button, text, language))
+    if plain:
+        blocks.append(_section("\n".join(plain)))
+    return blocks
+
+
+def _proposal_blocks(lines: list[Marked], language: str) -> list[Block]:
+    """Each open proposal with its Support and Object buttons."""
+    blocks: list[Block] = []
+    for each in lines:
+        blocks.append(_section(render(each.line, "mrkdwn", language)))
+        if each.button is not None:
+            blocks.append(proposal_buttons(each.button, language))
     return blocks
 
 

@@ -6,8 +6,10 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from bot.blocks import MAX_TEXT, body_blocks, clip
-from messages import Text, decode
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, MarkdownTextObject, SectionBlock
+
+from bot.blocks import MAX_BLOCKS, MAX_SECTION, MAX_TEXT, body_blocks, clip
+from messages import Text, decode, say
 from messages.render import render
 from storage.models import Delivery
 
@@ -25,12 +27,26 @@ def topic_text(delivery: Delivery, language: str) -> str:
     return clip(" ".join(render(t, "plain", language) for t in sections), MAX_TOPIC)
 
 
+# A theme proposal's buttons (bot/listeners/proposals.py): the value is the proposal's id.
+SUPPORT_ACTION = "proposal_support"
+OBJECT_ACTION = "proposal_object"
+# A checklist item's Done button (bot/listeners/checklist.py): the value is the item's id.
+CHECKLIST_DONE_ACTION = "checklist_done"
+# Checklist items shown with their buttons in one post; more are counted in the sections' own words.
+MAX_CHECKLIST_BUTTONS = 20
+
+
 def message_payload(delivery: Delivery, language: str) -> tuple[str, list[dict[str, Any]] | None]:
     """The text and blocks of chat.postMessage, in `language`."""
     if delivery.message == "written":  # planned before messages were data: sent as it was written then
         params = delivery.params or {}
         return str(params.get("text", "")), params.get("blocks") or None
-    text, blocks = _rendered(json.dumps(delivery.params, sort_keys=True), language)
+    return post_payload(delivery.params or {}, language)
+
+
+def post_payload(params: dict[str, Any], language: str) -> tuple[str, list[dict[str, Any]]]:
+    """A post's text and blocks from its stored parameters (handlers.post.Post.stored)."""
+    text, blocks = _rendered(json.dumps(params, sort_keys=True), language)
     return text, json.loads(blocks)
 
 
@@ -43,5 +59,40 @@ def _rendered(params: str, language: str) -> tuple[str, str]:
     footer = decode(stored.get("footer"))
     rendered = [render(t, "mrkdwn", language) for t in sections]
     shown_footer = render(footer, "mrkdwn", language) if footer is not None else ""
-    text = clip("\n".join([*rendered, shown_footer]).strip(), MAX_TEXT)
-    return text, json.dumps([b.to_dict() for b in body_blocks(rendered, shown_footer)])
+    items = [(int(i), render(decode(t), "mrkdwn", language)) for i, t in stored.get("checklist", [])]
+    items = items[:MAX_CHECKLIST_BUTTONS]
+    text = clip("\n".join([*rendered, *(line for _, line in items), shown_footer]).strip(), MAX_TEXT)
+    blocks: list[Block] = body_blocks(rendered, shown_footer, room=MAX_BLOCKS - 1 - len(items))
+    if items:
+        # Each item with its button, after the sections and before the footer.
+        at = len(blocks) - (1 if shown_footer else 0)
+        blocks[at:at] = [checklist_item_block(i, line, language) for i, line in items]
+    if stored.get("proposal"):
+        blocks.append(proposal_buttons(int(stored["proposal"]), language))
+    return text, json.dumps([b.to_dict() for b in blocks])
+
+
+def proposal_buttons(proposal_id: int, language: str) -> ActionsBlock:
+    """Support and Object (bot/listeners/proposals.py), on a proposal's post and in App Home."""
+
+    def button(action_id: str, label: str, style: str) -> ButtonElement:
+        text = render(say(label), "plain", language)
+        return ButtonElement(text=text, action_id=action_id, value=str(proposal_id), style=style)
+
+    return ActionsBlock(
+        elements=[
+            button(SUPPORT_ACTION, "proposal.button_support", "primary"),
+            button(OBJECT_ACTION, "proposal.button_object", "danger"),
+        ]
+    )
+
+
+def checklist_item_block(item_id: int, line: str, language: str) -> SectionBlock:
+    """An open checklist item with its Done button (here and in App Home)."""
+    button = ButtonElement(
+        text=render(say("checklist.button_done"), "plain", language),
+        action_id=CHECKLIST_DONE_ACTION,
+        value=str(item_id),
+        style="primary",
+    )
+    return SectionBlock(text=MarkdownTextObject(text=clip(line, MAX_SECTION)), accessory=button)

@@ -14,6 +14,7 @@ from bot.slack_users import SlackUsers
 from bot.workspace_clients import NotInstalled, WorkspaceClients
 from handlers import Response, handle_command
 from storage import access
+from storage.models import Group
 from storage.transfer import ensure_workspace
 
 
@@ -38,7 +39,7 @@ class Services:
         """Runs one /gmg command for a Slack user, in one transaction."""
         now = datetime.now(UTC)
         with Session(self.engine) as session:
-            ensure_workspace(session=session, team_id=team_id, seed=self.settings.seed, now=now)
+            self.workspace_group(session, team_id, now)
             response = handle_command(
                 session=session,
                 team_id=team_id,
@@ -54,6 +55,16 @@ class Services:
         if response.changed:
             self.wake_dispatcher()
         return response
+
+    def workspace_group(self, session: Session, team_id: str, now: datetime) -> Group:
+        """The workspace's default group, set up the first time the workspace is heard from."""
+        return ensure_workspace(
+            session=session,
+            team_id=team_id,
+            seed=self.settings.seed,
+            now=now,
+            take_over=self.settings.takes_over_prepared(team_id),
+        )
 
     def _channels(self, team_id: str) -> SlackChannels | None:
         try:

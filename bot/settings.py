@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         """Several workspaces install the app (OAuth), each with its own bot token."""
         return bool(self.slack_client_id) and not self.slack_bot_token
 
+    def takes_over_prepared(self, team_id: str) -> bool:
+        """Whether workspace `team_id`, new to the bot, may take over the groups prepared with the
+        command line. With OAuth anyone may install the app: only the workspace GMG_TEAM_ID names."""
+        return not self.oauth or self.gmg_team_id == team_id
+
     @property
     def http_port(self) -> int:
         return self.port or DEFAULT_PORT

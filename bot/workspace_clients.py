@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store import InstallationStore
 
 # How long a workspace's token is used before the store is read again: a reinstall (a new token)
 # is seen within this, and an uninstall at once in this process (`forget`).
@@ -24,13 +23,13 @@ class WorkspaceClients:
         *,
         make: Callable[[str], WebClient],
         token: str = "",
-        installations: InstallationStore | None = None,
+        token_of: Callable[[str], str | None] | None = None,
     ) -> None:
-        """`make` builds a client for a token; `token` is the one token, else `installations` has each
-        workspace's."""
+        """`make` builds a client for a token; `token` is the one token, else `token_of` reads a
+        workspace's from its install (None: not installed)."""
         self._make = make
-        self._installations = installations
-        self._single = make(token) if installations is None else None
+        self._token_of = token_of
+        self._single = make(token) if token_of is None else None
         self._tokens: dict[str, tuple[float, WebClient]] = {}
         self._lock = threading.Lock()
 
@@ -47,15 +46,11 @@ class WorkspaceClients:
             cached = self._tokens.get(team_id)
         if cached is not None and time.monotonic() - cached[0] < TOKEN_SECONDS:
             return cached[1]
-        assert self._installations is not None
-        bot = self._installations.find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None or not bot.bot_token:
+        assert self._token_of is not None
+        token = self._token_of(team_id)
+        if not token:
             raise NotInstalled(team_id)
-        client = (
-            cached[1]
-            if cached is not None and cached[1].token == bot.bot_token
-            else self._make(bot.bot_token)
-        )
+        client = cached[1] if cached is not None and cached[1].token == token else self._make(token)
         with self._lock:
             self._tokens[team_id] = (time.monotonic(), client)
         return client

@@ -244,7 +244,7 @@ def _theme_term(ctx: Context, tokens: list[Token], least: int) -> tuple[Term, in
     return _current_or_next_term(ctx), 1
 
 
-def _title_and_description(rest: str) -> tuple[str, str]:
+def title_and_description(rest: str) -> tuple[str, str]:
     """TITLE | DESCRIPTION as typed, each within its limit."""
     # The first `|` outside Slack's `<link|label>` forms ends the title.
     bar = _BAR.search(rest)
@@ -272,16 +272,10 @@ def _dropped_note(languages: list[str]) -> Text:
 def theme_set(ctx: Context, args: Args) -> Response:
     text, tokens = args.text, args.tokens
     target, index = _theme_term(ctx, tokens, 2)
-    title, description = _title_and_description(rest_of(text, tokens, index))
+    title, description = title_and_description(rest_of(text, tokens, index))
     if not title:
         raise UsageError(say("change.title_needed"))
-    before = _term_record(target)
-    dropped = _retheme(target, title, description)
-    queries.save(session=ctx.session, record=target)
-    event = ctx.audit(before, _term_record(target))
-    notices.record_theme_post(
-        session=ctx.session, group=ctx.group, term=target, user_id=ctx.user_id, event_id=event, now=ctx.now
-    )
+    dropped = set_theme(ctx, target, title, description)
     saved = say(
         "change.theme_set",
         chairs=Names(tuple(target.chairs)),
@@ -290,6 +284,19 @@ def theme_set(ctx: Context, args: Args) -> Response:
     )
     sections = [saved, say("notice.quote", text=description)] if description else [saved]
     return done(ctx, say("change.theme_saved"), *sections, footer=_dropped_note(dropped) if dropped else "")
+
+
+def set_theme(ctx: Context, target: Term, title: str, description: str) -> list[str]:
+    """Gives the term (new or decided) its theme, audited, and posts it to the `themes` channels;
+    returns the languages of the translations that went with the old title."""
+    before = _term_record(target) if target.id is not None else None
+    dropped = _retheme(target, title, description)
+    queries.save(session=ctx.session, record=target)
+    event = ctx.audit(before, _term_record(target))
+    notices.record_theme_post(
+        session=ctx.session, group=ctx.group, term=target, user_id=ctx.user_id, event_id=event, now=ctx.now
+    )
+    return dropped
 
 
 def _translation_language(word: str) -> str:
@@ -326,7 +333,7 @@ def theme_translate(ctx: Context, args: Args) -> Response:
     language = _translation_language(tokens[index].value)
     if not target.theme:
         raise UsageError(say("change.translate_no_theme", days=Days(target.first_day, target.last_day)))
-    title, description = _title_and_description(rest_of(text, tokens, index + 1))
+    title, description = title_and_description(rest_of(text, tokens, index + 1))
     if not title:
         raise UsageError(say("change.translation_title_needed", language=language))
     queries.lock_for_update(session=ctx.session, group_id=ctx.group_id, record=target)

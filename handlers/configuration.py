@@ -80,19 +80,21 @@ def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Respons
         for s in queries.list_subscriptions(session=ctx.session, group_id=ctx.group_id)
         if s.channel_id == channel
     ]
-    current = {s.kind for s in rows}
+    owners = {s.kind: s.team_id for s in rows}
+    current = set(owners)
     # A channel has one language, on each of its rows; without a language word it keeps it.
     was = next((s.language for s in rows if s.language), None)
     after = sorted(current | set(kinds)) if subscribe else sorted(current - set(kinds))
     chosen_language = (language or was) if after else None
     if after == sorted(current) and chosen_language == was:
         raise UsageError(say("subscriptions.unchanged", channel=Channel(channel), kinds=_kinds(after)))
+    _own_rows_only(ctx, channel, owners, set(after), chosen_language != was)
     queries.set_channel_kinds(
         session=ctx.session,
         group_id=ctx.group_id,
-        team_id=ctx.team_id,
         channel_id=channel,
-        kinds=after,
+        # Each kind stays with the workspace that subscribed it; a new one is this workspace's.
+        kinds={kind: owners.get(kind, ctx.team_id) for kind in after},
         language=chosen_language,
     )
     ctx.audit(
@@ -114,6 +116,18 @@ def _subscription(ctx: Context, tokens: list[Token], subscribe: bool) -> Respons
         footer=_access_note(channel, status),
         changed=True,
     )
+
+
+def _own_rows_only(
+    ctx: Context, channel: str, owners: dict[str, str], after: set[str], language_changed: bool
+) -> None:
+    """A workspace's Slack admins (not the group's) change only what their workspace subscribed: in a
+    Slack Connect channel they may add a kind, not end or re-language another workspace's."""
+    others = {kind for kind, team in owners.items() if team != ctx.team_id}
+    if not others or ctx.is_admin:
+        return
+    if others - after or language_changed:
+        raise UsageError(say("subscriptions.other_workspace", channel=Channel(channel), group=ctx.short_name))
 
 
 def _access_note(channel: str, status: ChannelStatus) -> Part:
@@ -208,6 +222,7 @@ def _settings_record(group: Group) -> dict[str, Any]:
         "handover_time": group.handover_time,
         "term_months": group.term_months,
         "language": group.language,
+        "theme_deadline_days": group.theme_deadline_days,
     }
 
 
@@ -246,6 +261,7 @@ def settings_show(ctx: Context, args: Args) -> Response:
             say("settings.clock", **_clock(group)),
             topic,
             say("settings.language", language=language_name(group.language)),
+            _deadline_line(group),
         ],
         footer=say("settings.footer", forms=SETTINGS_FORMS),
     )
@@ -277,8 +293,26 @@ def _change(ctx: Context, key: str, value: str) -> None:
         group.term_months = int(_checked(_months, value, refused))
     elif key == "language":
         group.language = _checked(check_language, value, unknown_language(value))
+    elif key == "theme-deadline":
+        group.theme_deadline_days = _deadline_days(value)
     else:
         raise UsageError(say("settings.unknown", key=key, forms=SETTINGS_FORMS))
+
+
+def _deadline_line(group: Group) -> Text:
+    if group.theme_deadline_days is None:
+        return say("settings.theme_deadline_off")
+    return say("settings.theme_deadline", count=group.theme_deadline_days)
+
+
+def _deadline_days(value: str) -> int | None:
+    """`14d` (whole days before a term starts, a year at most), or `off`."""
+    if value.lower() == "off":
+        return None
+    days = value.lower().removesuffix("d")
+    if not days.isdigit() or int(days) > 366:
+        raise UsageError(say("settings.bad_deadline", value=value[:40]))
+    return int(days)
 
 
 def settings_change(ctx: Context, args: Args) -> Response:
@@ -294,6 +328,8 @@ def settings_change(ctx: Context, args: Args) -> Response:
     ctx.audit(before, _settings_record(group))
     if key == "language":
         saved = say("settings.saved_language", language=language_name(group.language))
+    elif key == "theme-deadline":
+        saved = _deadline_line(group)
     else:
         saved = say("settings.saved_body", **_clock(group))
     return Response(title=say("settings.saved"), sections=[saved], changed=True)

@@ -88,8 +88,10 @@ def add(ctx: Context, args: Args) -> Response:
     if len(tokens) < 3:
         raise UsageError(say("groups.usage_add"))
     current = _locked(ctx)
-    # Adding a group changes what commands without a group name may mean: the default's admins decide.
-    _admin_of(ctx, current[0])
+    # Adding a group changes what commands without a group name may mean: the default's admins decide,
+    # or the workspace's own Slack admins (its default may be a group shared from elsewhere).
+    if not ctx.workspace_admin:
+        _admin_of(ctx, current[0])
     short = _new_short_name(current, tokens[1].value)
     # One line: the name heads lists, App Home sections and the page.
     name = " ".join(
@@ -130,6 +132,10 @@ def rename(ctx: Context, args: Args) -> Response:
     _admin_of(ctx, group)
     old = group.short_name
     short = _new_short_name(current, args.tokens[2].value, renamed=group)
+    # The name changes in every workspace that sees the group: it must be free in each.
+    elsewhere = groups.name_taken_elsewhere(session=ctx.session, group_id=group.id or 0, short_name=short)
+    if elsewhere is not None and elsewhere != ctx.team_id:
+        raise UsageError(say("groups.taken_elsewhere", word=short, team=elsewhere, short=old))
     groups.rename_group(
         session=ctx.session,
         team_id=ctx.team_id,
@@ -150,7 +156,8 @@ def make_default(ctx: Context, args: Args) -> Response:
     group = _named(ctx, current, args.tokens[1].value)
     if current[0].id == group.id:
         raise UsageError(say("groups.already_default", short=group.short_name))
-    _admin_of(ctx, current[0], group)
+    if not ctx.workspace_admin:
+        _admin_of(ctx, current[0], group)
     groups.set_default_group(
         session=ctx.session,
         team_id=ctx.team_id,
@@ -174,6 +181,12 @@ def remove(ctx: Context, args: Args) -> Response:
         raise UsageError(say("groups.last_group", short=group.short_name))
     _admin_of(ctx, group)
     assert group.id is not None
+    others = [t for t in groups.teams_of(session=ctx.session, group_id=group.id) if t != ctx.team_id]
+    if others and not confirmed:
+        command = Code(f"/gmg group remove {group.short_name} confirm")
+        raise UsageError(
+            say("groups.shared_remove", short=group.short_name, count=len(others), command=command)
+        )
     terms = len(queries.list_terms(session=ctx.session, group_id=group.id))
     if terms and not confirmed:
         command = Code(f"/gmg group remove {group.short_name} confirm")

@@ -2,22 +2,37 @@
 stand for. Block Kit is made at the edge (bot/home_view.py)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from handlers import calendar, notices, questions
+from handlers import handover_checklist as hc
 from handlers.context import Args, Context
 from handlers.periods import PERIOD_FORMS, parse_period
 from handlers.response import Part, Response, UsageError
 from handlers.translated import language_name
-from messages import Channel, Code, Lines, Text, Words, say
-from storage import deliveries, groups, queries
+from messages import Channel, Code, Days, Lines, Names, Text, User, Words, say
+from storage import deliveries, groups, handover, queries
 from storage.durations import format_duration
-from storage.models import Group
+from storage.models import ChecklistItem, Group
 from storage.schedule import schedule_day
+
+# Open theme proposals shown for each group; `/gmg theme proposals` lists them all.
+SHOWN_PROPOSALS = 5
+# Checklist items shown for each group, each with its own block.
+SHOWN_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A line of the Home tab and, where the viewer may click it, its button's value (an item's or a
+    proposal's id)."""
+
+    line: Text
+    button: int | None = None
 
 
 @dataclass
@@ -34,6 +49,11 @@ class GroupHome:
     pause: Part | None = None
     failed: Part | None = None
     calendar: Part | None = None
+    # The next handover's checklist (and what is still open of the one before), headings without a
+    # button; items the viewer may mark with their id.
+    checklist: list[Marked] = field(default_factory=list)
+    # Open theme proposals, each with its id for Support and Object.
+    proposals: list[Marked] = field(default_factory=list)
 
 
 def home_groups(
@@ -47,7 +67,7 @@ def home_groups(
     operator: bool = False,
 ) -> list[GroupHome]:
     """Every group of the workspace, the default first. For an admin it may make a group's calendar
-    key: the caller commits."""
+    key, and for anyone the next handover's checklist if planning has not yet: the caller commits."""
     workspace_groups = groups.workspace_groups(session=session, team_id=team_id)
     homes = []
     for i, group in enumerate(workspace_groups):
@@ -72,6 +92,8 @@ def home_groups(
             coming=questions.schedule(ctx, none),
             channels=_channels(ctx),
             is_admin=ctx.is_admin,
+            checklist=_checklist(ctx),
+            proposals=_proposals(ctx),
         )
         if home.is_admin:
             pauses = notices.pause_notices(session=session, group=group, team_id=team_id)
@@ -87,6 +109,66 @@ def home_groups(
             home.calendar = say("home.calendar", address=calendar.address_text(public_base_url, key))
         homes.append(home)
     return homes
+
+
+def _checklist(ctx: Context) -> list[Marked]:
+    """The open items of the handover before (overdue ones among them), then the next handover's
+    items; the next handover's copy is made if planning has not made it yet (the caller commits)."""
+    parts: list[tuple[Text, list[tuple[hc.Handover, ChecklistItem]]]] = []
+    coming, _ = hc.coming(ctx.session, ctx.group, ctx.today)
+    if coming is not None and coming.items:
+        chairs = [Names(s.chairs) if s else say("notice.nobody") for s in (coming.outgoing, coming.incoming)]
+        title = say("checklist.home_title", day=coming.day, outgoing=chairs[0], incoming=chairs[1])
+        parts.append((title, [(coming, i) for i in coming.items]))
+    before = hc.previous(ctx.session, ctx.group, ctx.today)
+    if before is not None and before.open_items():
+        heading = say("checklist.home_previous", day=before.day)
+        parts.append((heading, [(before, i) for i in before.open_items()]))
+    # The Home tab holds 100 blocks for every group: past SHOWN_ITEMS, the rest is a command away.
+    shown: list[Marked] = []
+    room, left = SHOWN_ITEMS, 0
+    for heading, items in parts:
+        shown.append(Marked(heading))
+        shown += [_item(ctx, h, i) for h, i in items[:room]]
+        left += len(items[room:])
+        room = max(0, room - len(items))
+    if left:
+        shown.append(Marked(say("checklist.home_more", count=left, command=Code(hc.gmg(ctx, "checklist")))))
+    return shown
+
+
+def _item(ctx: Context, h: hc.Handover, item: ChecklistItem) -> Marked:
+    line = hc.line(h, item, ctx.members, ctx.today, ctx.group)
+    if item.done_by is not None or item.id is None:
+        return Marked(line)
+    may = hc.may_mark(h, item, ctx.members, ctx.user_id, lambda: ctx.admin_answer)
+    return Marked(line, item.id if may else None)
+
+
+def _proposals(ctx: Context) -> list[Marked]:
+    """Proposals still open for votes: for terms that have not started."""
+    found = handover.open_proposals(
+        session=ctx.session, group_id=ctx.group_id, since=ctx.today + timedelta(days=1)
+    )[:SHOWN_PROPOSALS]
+    if not found:
+        return []
+    votes = handover.counts(session=ctx.session, proposal_ids=[p.id for p in found if p.id is not None])
+    lines = [
+        Marked(
+            say(
+                "home.proposal_line",
+                title=p.title,
+                days=Days(p.first_day, p.last_day),
+                who=User(p.proposed_by),
+                support=votes[p.id][0],
+                against=votes[p.id][1],
+            ),
+            p.id,
+        )
+        for p in found
+        if p.id is not None
+    ]
+    return [Marked(say("home.proposals_title")), *lines]
 
 
 def _channels(ctx: Context) -> Part:

@@ -36,9 +36,7 @@ def join(ctx: Context, args: Args) -> Response:
         raise UsageError(say("links.join_usage", example=Code(JOIN_EXAMPLE)))
     code = words[0]
     group = (
-        links.group_of_code(session=ctx.session, code=code, now=ctx.now)
-        if links.looks_like_code(code)
-        else None
+        links.use_code(session=ctx.session, code=code, now=ctx.now) if links.looks_like_code(code) else None
     )
     if group is None:
         raise UsageError(say("links.bad_code", code=code[:40], command=Code("/gmg link")))
@@ -97,18 +95,29 @@ def workspaces(ctx: Context, args: Args) -> Response:
 
 
 def unlink(ctx: Context, args: Args) -> Response:
-    if args.words:
-        forms = Code(f"/gmg unlink, or /gmg {ctx.group.short_name} unlink")
-        raise UsageError(say("links.unlink_usage", forms=forms))
+    """`unlink`: this workspace leaves a group set up elsewhere. `unlink TEAM` (the group's admins): that
+    workspace is removed from the group (a code that went astray, an organization that left Slack)."""
     group: Group = ctx.group
     assert group.id is not None
-    own = groups.link_of(session=ctx.session, team_id=ctx.team_id, group_id=group.id)
-    if own is not None and own.is_home:
+    words = args.words
+    if len(words) > 1:
+        forms = Code(f"/gmg unlink, /gmg {group.short_name} unlink, /gmg unlink TEAM")
+        raise UsageError(say("links.unlink_usage", forms=forms))
+    team_id = words[0].upper() if words else ctx.team_id
+    link = groups.link_of(session=ctx.session, team_id=team_id, group_id=group.id)
+    if link is None:
+        command = Code(f"/gmg {group.short_name} workspaces")
+        raise UsageError(
+            say("links.unlink_other_usage", word=words[0][:40], short=group.short_name, command=command)
+        )
+    if team_id != ctx.team_id and not ctx.is_admin:
+        raise UsageError(say("refused.change", group=group.short_name))
+    if link.is_home:
         command = Code(f"/gmg group remove {group.short_name}")
         raise UsageError(say("links.unlink_home", short=group.short_name, command=command))
     groups.remove_group(
         session=ctx.session,
-        team_id=ctx.team_id,
+        team_id=team_id,
         group=group,
         user_id=ctx.user_id,
         now=ctx.now,
@@ -116,6 +125,8 @@ def unlink(ctx: Context, args: Args) -> Response:
     )
     return Response(
         title=say("links.unlinked"),
-        sections=[say("links.unlinked_body", short=group.short_name)],
+        sections=[say("links.unlinked_body", short=group.short_name)]
+        if team_id == ctx.team_id
+        else [say("links.unlinked_other", short=group.short_name, team=team_id)],
         changed=True,
     )

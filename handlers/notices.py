@@ -3,15 +3,16 @@ theme posts, schedule change notices and failure alerts. Planned here as deliver
 post's messages (ids with parameters), rendered when they are sent by bot/dispatcher.py."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
+from handlers import handover_notes
+from handlers.post import Post, channel_language, planned_post
 from handlers.reasons import reason_text
 from handlers.translated import description_of, theme_of
-from messages import At, Channel, Code, Days, Names, Text, User, Words, encode, say
+from messages import At, Channel, Code, Days, Names, Text, User, Words, say
 from storage import access, deliveries, groups, queries
 from storage.deliveries import Planned
 from storage.durations import UNITS
@@ -24,21 +25,6 @@ HANDOVERS_AHEAD = 3
 # A term-start announcement, a topic, a theme post or a change notice is still worth sending this
 # long after its time (after downtime, say); later it is skipped.
 STILL_USEFUL = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class Post:
-    """A message the bot posts: sections, then a footer in small print."""
-
-    sections: tuple[Text, ...]
-    footer: Text | None = None
-
-    def stored(self) -> tuple[str, dict[str, Any]]:
-        """The delivery's message id (its first section's) and parameters."""
-        return self.sections[0].id, {
-            "sections": [encode(t) for t in self.sections],
-            "footer": encode(self.footer),
-        }
 
 
 def reminder_due(group: Group, handover: datetime, lead_seconds: int) -> datetime:
@@ -54,17 +40,30 @@ def _chairs(slot: Slot | None) -> Names | Text:
     return say("notice.nobody") if slot is None else Names(slot.chairs)
 
 
-def _focal_points(members: list[Member], home: str, *slots: Slot | None) -> list[tuple[str, str]]:
-    """The chairs' focal points, each with the workspace whose token writes to them."""
+def _focal_points(
+    members: list[Member], home: str, linked: set[str], *slots: Slot | None
+) -> list[tuple[str, str]]:
+    """The chairs' focal points, each with the workspace whose token writes to them; those named in a
+    workspace that no longer sees the group are left out."""
     users: list[tuple[str, str]] = []
     for slot in slots:
         for code in slot.chairs if slot else ():
             member = resolve_member(members, code)
             users += [(member.focal_teams.get(u, home), u) for u in member.focal_points] if member else []
-    return list(dict.fromkeys(users))
+    return [(team, user) for team, user in dict.fromkeys(users) if team in linked or team == home]
 
 
-def _reminder(group: Group, outgoing: Slot | None, incoming: Slot, handover: datetime, lead: int) -> Post:
+def _reminder(
+    group: Group,
+    outgoing: Slot | None,
+    incoming: Slot,
+    handover: datetime,
+    lead: int,
+    notes: Sequence[Text],
+    checklist: tuple[tuple[int, Text], ...] = (),
+) -> Post:
+    """`notes`: where the handover's process stands for this reader, and `checklist` their open items
+    with Done buttons (handlers/handover_notes.py)."""
     span = f"{incoming.first_day}..{incoming.last_day}"
     fixes = []
     if incoming.projected:
@@ -87,8 +86,10 @@ def _reminder(group: Group, outgoing: Slot | None, incoming: Slot, handover: dat
                 days=Days(incoming.first_day, incoming.last_day),
                 theme=_theme_title(incoming),
             ),
+            *notes,
         ),
         say("notice.not_decided", fixes=Words(tuple(fixes))) if fixes else None,
+        checklist=checklist,
     )
 
 
@@ -126,27 +127,6 @@ def _topic(group: Group, incoming: Slot) -> Post:
     return Post((say("topic", group=group.short_name, chairs=Names(incoming.chairs), theme=theme),))
 
 
-def _planned(
-    key: str,
-    kind: str,
-    team_id: str,
-    target: str,
-    due: datetime,
-    expires: datetime,
-    post: Post,
-    language: str | None = None,
-) -> Planned:
-    """`language`: a channel's (channel_language); None for a direct message, sent in its reader's."""
-    message, params = post.stored()
-    return Planned(key, kind, team_id, target, due, expires, message, params, language)
-
-
-def channel_language(group: Group, channel_id: str, subscriptions: Sequence[Subscription]) -> str:
-    """The language of the group's posts to a channel: the one the channel chose, else the group's."""
-    chosen = next((s.language for s in subscriptions if s.channel_id == channel_id and s.language), None)
-    return chosen or group.language
-
-
 def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list[Planned]:
     """Every reminder, announcement and topic change for the coming handovers, as of `now`."""
     assert group.id is not None
@@ -168,30 +148,37 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
         handover = handover_instant(group, incoming.first_day)
         eve = incoming.first_day - timedelta(days=1)
         outgoing = ending[eve] if eve in ending else schedule.slot_on(eve)
-        targets: list[tuple[str, str, str | None]] = [
-            (s.team_id, s.channel_id, channel_language(group, s.channel_id, subscriptions))
+        process = handover_notes.HandoverNotes(session, group, members, outgoing, incoming, today)
+        # (workspace, channel or person, language: None for a person's own, notes for that reader, and
+        # a person's own checklist items)
+        channel_notes = process.channel()
+        targets: list[tuple[str, str, str | None, list[Text], tuple[tuple[int, Text], ...]]] = [
+            (s.team_id, s.channel_id, channel_language(group, s.channel_id, subscriptions), channel_notes, ())
             for s in reminder_channels
         ]
-        targets += [(team, u, None) for team, u in _focal_points(members, home, outgoing, incoming)]
+        targets += [
+            (team, u, None, process.person(u), process.buttons(u))
+            for team, u in _focal_points(members, home, {link.team_id for link in links}, outgoing, incoming)
+        ]
         for lead in leads:
-            post = _reminder(group, outgoing, incoming, handover, lead)
             due = reminder_due(group, handover, lead)
             planned += [
-                _planned(
+                planned_post(
                     f"reminder:{incoming.first_day}:{lead}:{t}",
                     "reminder",
                     team,
                     t,
                     due,
                     handover,
-                    post,
+                    _reminder(group, outgoing, incoming, handover, lead, notes, buttons),
                     language,
                 )
-                for team, t, language in targets
+                for team, t, language, notes, buttons in targets
             ]
+        planned += process.planned(handover)
         post = _announcement(group, incoming)
         planned += [
-            _planned(
+            planned_post(
                 f"announcement:{incoming.first_day}:{s.channel_id}",
                 "announcement",
                 s.team_id,
@@ -204,7 +191,7 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
             for s in theme_channels
         ]
         planned += [
-            _planned(
+            planned_post(
                 f"topic:{incoming.first_day}:{link.topic_channel}",
                 "topic",
                 link.team_id,
@@ -230,11 +217,11 @@ def replan(*, session: Session, group: Group, now: datetime) -> None:
     )
 
 
-def _event(
+def event_posts(
     kind: str, event_id: int, group: Group, channels: list[Subscription], now: datetime, post: Post
 ) -> list[Planned]:
     return [
-        _planned(
+        planned_post(
             f"{kind}:{event_id}:{s.channel_id}",
             kind,
             s.team_id,
@@ -273,7 +260,7 @@ def record_theme_post(
     deliveries.record_events(
         session=session,
         group_id=group.id,
-        planned=_event("theme", event_id, group, _channels(session, group, "themes"), now, post),
+        planned=event_posts("theme", event_id, group, _channels(session, group, "themes"), now, post),
     )
 
 
@@ -302,15 +289,16 @@ def record_schedule_change(
     deliveries.record_events(
         session=session,
         group_id=group.id,
-        planned=_event("change", event_id, group, _channels(session, group, "reminders"), now, post),
+        planned=event_posts("change", event_id, group, _channels(session, group, "reminders"), now, post),
     )
 
 
 def failure_alerts(
-    *, delivery: Delivery, admins: list[str], cause: str, failed_today: int, now: datetime
+    *, delivery: Delivery, admins: list[str], team_id: str, cause: str, failed_today: int, now: datetime
 ) -> list[Planned]:
     """One direct message per admin per target, cause and day, however many posts fail: the key says
-    so. Until it is sent, a later failure's alert replaces its parameters, with the day's count so far."""
+    so. Until it is sent, a later failure's alert replaces its parameters, with the day's count so far.
+    Admins are listed without a workspace: the alerts go through `team_id`, the group's home."""
     # A failure's reason holds no instant: any timezone reads it.
     reason = reason_text(delivery.reason, "UTC")
     sections = [say("notice.alert", kind=_kind(delivery), where=_where(delivery.target), reason=reason)]
@@ -318,10 +306,10 @@ def failure_alerts(
         sections.append(say("notice.alert_count", count=failed_today, where=_where(delivery.target)))
     post = Post(tuple(sections), say("notice.alert_footer"))
     return [
-        _planned(
+        planned_post(
             f"alert:{now.date()}:{delivery.target}:{cause}:{u}",
             "alert",
-            delivery.team_id,
+            team_id,
             u,
             now,
             now + STILL_USEFUL,

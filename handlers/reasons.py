@@ -12,6 +12,7 @@ from storage.deliveries import REPLANNED
 
 RATE_LIMITED = "rate limited by Slack"
 UNNAMED_SCOPE = "a scope Slack did not name"
+PROPOSAL_DECIDED = "the group decided the theme before this proposal was posted"
 
 
 def too_late(due: datetime) -> str:
@@ -49,6 +50,7 @@ Reader = Callable[[re.Match[str], str], Text]
 _SHAPES: list[tuple[re.Pattern[str], Reader]] = [
     (re.compile(re.escape(REPLANNED)), lambda m, tz: say("reason.replanned")),
     (re.compile(re.escape(RATE_LIMITED)), lambda m, tz: say("reason.rate_limited")),
+    (re.compile(re.escape(PROPOSAL_DECIDED)), lambda m, tz: say("reason.proposal_decided")),
     (
         re.compile(r"too late: it was due (\S+) and is no longer useful"),
         lambda m, tz: say("reason.too_late", due=At(datetime.fromisoformat(m[1]), tz)),

@@ -3,9 +3,17 @@ form says who may use it, what its answer depends on (for the answer cache), its
 and its handler. Help, did-you-mean, the admin check, the cache decision and the command line's help
 all derive from here: adding a command is one declaration and one handler."""
 
-from handlers import calendar, changes, configuration, groups, links, members, questions
+from handlers import (
+    changes,
+    configuration,
+    groups,
+    members,
+    proposals,
+    questions,
+)
 from handlers.context import Context
 from handlers.forms import ON_THE_DATA, ON_THE_DAY, Command, Depends, Form, choose
+from handlers.registry_operations import LANGUAGE_CODES, OPERATIONS
 from handlers.response import Response, UsageError
 from handlers.text import Token
 from messages import Code, Lines, Words, say
@@ -15,7 +23,6 @@ from storage.matching import closest
 
 WHEN = "[WHEN]"
 # The language codes a command takes (`en|fr|es`), and those a translation is in (`fr|es`).
-LANGUAGE_CODES = "|".join(LANGUAGES)
 TRANSLATION_CODES = "|".join(code for code in LANGUAGES if code != DEFAULT)
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -63,6 +70,28 @@ COMMANDS: tuple[Command, ...] = (
                 "theme set [PERIOD] TITLE [| DESCRIPTION]",
                 "theme set Youth | Adolescents and migration",
                 sub="set",
+                args=True,
+                admin=True,
+            ),
+            Form(
+                proposals.propose,
+                proposals.PROPOSE_USAGE.removeprefix("/gmg "),
+                proposals.PROPOSE_EXAMPLE.removeprefix("/gmg "),
+                sub="propose",
+                args=True,
+            ),
+            Form(
+                proposals.list_proposals,
+                "theme proposals [PERIOD]",
+                "theme proposals 2012-H1",
+                sub="proposals",
+                args=True,
+            ),
+            Form(
+                proposals.adopt,
+                "theme adopt [PERIOD] [N]",
+                "theme adopt 2012-H1 2",
+                sub="adopt",
                 args=True,
                 admin=True,
             ),
@@ -203,6 +232,7 @@ COMMANDS: tuple[Command, ...] = (
                     ("term-months", "settings term-months N", "settings term-months 12"),
                     ("topic", "settings topic #channel | off", "settings topic #gmg"),
                     ("language", f"settings language {LANGUAGE_CODES}", "settings language fr"),
+                    ("theme-deadline", "settings theme-deadline Nd | off", "settings theme-deadline 14d"),
                 )
             ),
         ),
@@ -229,6 +259,8 @@ COMMANDS: tuple[Command, ...] = (
                 sub="add",
                 args=True,
                 admin=True,
+                workspace=True,
+                refusal="refused.workspace",
             ),
             Form(
                 groups.rename,
@@ -245,6 +277,8 @@ COMMANDS: tuple[Command, ...] = (
                 sub="default",
                 args=True,
                 admin=True,
+                workspace=True,
+                refusal="refused.workspace",
             ),
             Form(
                 groups.remove,
@@ -301,96 +335,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "focal", (Form(members.focal, "focal CODE @user ...", "focal UNICEF @ana", args=True, admin=True),)
     ),
-    Command(
-        "subscribe",
-        (
-            Form(
-                configuration.subscribe,
-                f"subscribe [#channel] [reminders|themes|all] [{LANGUAGE_CODES}]",
-                "subscribe #gmg-coordination reminders fr",
-                args=True,
-                admin=True,
-                workspace=True,
-                refusal="refused.workspace",
-            ),
-        ),
-    ),
-    Command(
-        "unsubscribe",
-        (
-            Form(
-                configuration.unsubscribe,
-                "unsubscribe [#channel] [reminders|themes|all]",
-                "unsubscribe #gmg themes",
-                args=True,
-                admin=True,
-                workspace=True,
-                refusal="refused.workspace",
-            ),
-        ),
-    ),
-    Command("link", (Form(links.link, "link", "link", admin=True),)),
-    Command(
-        "join",
-        (
-            Form(
-                links.join,
-                "join CODE",
-                links.JOIN_EXAMPLE.removeprefix("/gmg "),
-                args=True,
-                admin=True,
-                workspace=True,
-                refusal="refused.join",
-            ),
-        ),
-    ),
-    Command(
-        "workspaces",
-        (
-            Form(
-                links.workspaces,
-                "workspaces",
-                "workspaces",
-                args=True,
-                admin=True,
-                workspace=True,
-                refusal="refused.workspace",
-            ),
-        ),
-    ),
-    Command(
-        "unlink",
-        (
-            Form(
-                links.unlink,
-                "unlink",
-                "unlink",
-                args=True,
-                admin=True,
-                workspace=True,
-                refusal="refused.workspace",
-            ),
-        ),
-    ),
-    Command("log", (Form(configuration.log, "log [N]", "log 20", args=True, admin=True),)),
-    Command(
-        "deliveries",
-        (Form(questions.deliveries_report, "deliveries [N]", "deliveries 20", args=True, admin=True),),
-    ),
-    Command(
-        "calendar",
-        (
-            Form(calendar.address, "calendar", "calendar", admin=True, refusal="refused.calendar"),
-            Form(
-                calendar.new_key,
-                "calendar new-key",
-                "calendar new-key",
-                sub="new-key",
-                admin=True,
-                refusal="refused.calendar",
-            ),
-        ),
-    ),
+    *OPERATIONS,
 )
 _BY_WORD = {word: command for command in COMMANDS for word in command.words}
 # Words a group's short name may not be: every command word, and `share`.

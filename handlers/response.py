@@ -37,6 +37,9 @@ class Response:
     changed: bool = False
     # False when the command was refused; the sections say why.
     ok: bool = True
+    # Theme proposals whose posts in the channels no longer show their votes or state: the edge
+    # updates them (handlers/proposals.py).
+    proposals: tuple[int, ...] = ()
 
     def parts(self, flavour: Flavour, language: str = DEFAULT) -> tuple[str, list[str], str]:
         """Title, sections and footer rendered for an edge, in a language; empty sections left out."""

@@ -144,8 +144,12 @@ def _value(value: Any, flavour: Flavour, language: str) -> str:
 
 
 def _days(days: Days, flavour: Flavour, language: str) -> str:
-    """A term's days: the first without its year where both share one (`1 Jan to 30 Jun 2011`)."""
+    """A term's days: the first without its year where both share one (`1 Jan to 30 Jun 2011`); one
+    day alone (`1 Dec 2010`)."""
     first, last = days.first, days.last
+    if first == last:
+        shown = day(first, language)
+        return _time(first.isoformat(), shown) if flavour == "html" else shown
     start = _day_in_year(first, language) if first.year == last.year else day(first, language)
     end = day(last, language)
     if flavour == "html":

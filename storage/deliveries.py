@@ -15,7 +15,7 @@ from storage.models import Delivery, PausedWorkspace
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 REPLANNED = "the plan changed before it was due"
 # Kinds planned from the schedule (re-planned on every change), and kinds recorded for one event.
-PLANNED_KINDS = ("reminder", "announcement", "topic")
+PLANNED_KINDS = ("reminder", "announcement", "topic", "deadline")
 
 
 @dataclass(frozen=True)
@@ -363,3 +363,32 @@ def count_by_state(*, session: Session, group_id: int) -> dict[str, int]:
         .group_by(Delivery.state)
     ).all()
     return {state: count for state, count in rows}
+
+
+def skip_unsent_posts(
+    *, session: Session, group_id: int, kind: str, event_id: int, reason: str, now: datetime
+) -> None:
+    """An event's posts not sent yet are no longer worth sending (a theme proposal closed before)."""
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.group_id) == group_id,
+            col(Delivery.key).startswith(f"{kind}:{event_id}:"),
+            col(Delivery.state) == PENDING,
+        )
+        .values(state=SKIPPED, reason=reason[:500], finished_at=now, lease_until=None)
+    )
+
+
+def sent_posts(*, session: Session, group_id: int, kind: str, event_id: int) -> list[Delivery]:
+    """The posts of one event (a theme proposal) that went out, with the `ts` that edits them."""
+    return list(
+        session.exec(
+            select(Delivery).where(
+                col(Delivery.group_id) == group_id,
+                col(Delivery.key).startswith(f"{kind}:{event_id}:"),
+                col(Delivery.state) == SENT,
+                col(Delivery.ts) != "",
+            )
+        )
+    )

@@ -2,16 +2,13 @@
 (one document per group, `---` between them) and written. Nothing here touches the database."""
 
 import re
-import unicodedata
 from datetime import date, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -22,7 +19,9 @@ from pydantic import (
 from messages.languages import DEFAULT as DEFAULT_LANGUAGE
 from messages.languages import LANGUAGES, UnknownLanguage, check_language
 from storage import groups
+from storage.document_base import CHANNEL_ID, TEAM_ID, USER_ID, Strict, nfc
 from storage.durations import DurationError, format_duration, parse_duration
+from storage.handover_documents import MAX_CHECKLIST, ChecklistItemDoc, ChecklistTemplateDoc, ProposalDoc
 from storage.matching import canonical_code
 
 try:  # libyaml's parser when PyYAML has it: the built-in data is read for every new workspace
@@ -34,33 +33,10 @@ DEFAULT_LEADS = ["30d", "7d", "1d"]
 # A group imported without a short name, into a workspace that has none yet.
 DEFAULT_SHORT_NAME = "Board"
 SUBSCRIPTION_KINDS = ("reminders", "themes")
-USER_ID = r"^[UW][A-Z0-9]{2,31}$"
-CHANNEL_ID = r"^[CGD][A-Z0-9]{2,31}$"
-TEAM_ID = r"^[TE][A-Z0-9]{1,31}$"
 
 
 class ImportError_(ValueError):
     """A document that cannot be imported; the message names the record and the problem."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _clean_text(cls, value: Any) -> Any:
-        # PostgreSQL refuses NUL in text: refuse it here, naming the record, before anything is written.
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and "\x00" in v for v in texts):
-            raise ValueError("contains a NUL character")
-        # NFC: an accent written as a separate combining mark is stored as the one character it shows.
-        if isinstance(value, list):
-            return [_nfc(v) for v in value]
-        return _nfc(value)
-
-
-def _nfc(value: Any) -> Any:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
 def _languages_text() -> str:
@@ -103,7 +79,7 @@ def _by_language(value: Any) -> Any:
 def _translated_text(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("contains a NUL character")
-    return _nfc(value)
+    return nfc(value)
 
 
 # A member's full name in another language.
@@ -112,7 +88,7 @@ TranslatedName = Annotated[
 ]
 
 
-class GroupDoc(_Strict):
+class GroupDoc(Strict):
     name: str = Field(min_length=1, max_length=200)
     # Names the group the document goes to; none: the workspace's default group.
     short_name: str = Field(default="", max_length=30)
@@ -122,6 +98,8 @@ class GroupDoc(_Strict):
     topic_channel: str | None = Field(default=None, pattern=CHANNEL_ID)
     # The language of the group's channel posts.
     language: str = DEFAULT_LANGUAGE
+    # A term's theme is to be adopted this many days before it starts (`settings theme-deadline`).
+    theme_deadline_days: int | None = Field(default=None, ge=0, le=366)
 
     @field_validator("language", mode="before")
     @classmethod
@@ -160,7 +138,7 @@ def _canonical(value: Any) -> Any:
     return canonical_code(value) if isinstance(value, str) else value
 
 
-class MemberDoc(_Strict):
+class MemberDoc(Strict):
     code: Annotated[str, BeforeValidator(_canonical)] = Field(min_length=1, max_length=50)
     name: str = Field(default="", max_length=200)
     active: bool = True
@@ -174,14 +152,14 @@ class MemberDoc(_Strict):
     names: Annotated[dict[str, TranslatedName], BeforeValidator(_by_language)] = {}
 
 
-class TranslationDoc(_Strict):
+class TranslationDoc(Strict):
     """A term's theme in another language."""
 
     theme: str = Field(min_length=1, max_length=150)
     description: str = Field(default="", max_length=3000)
 
 
-class TermDoc(_Strict):
+class TermDoc(Strict):
     first_day: date
     last_day: date
 
@@ -199,6 +177,8 @@ class TermDoc(_Strict):
     note: str = Field(default="", max_length=1000)
     # The theme in other languages: `{fr: {theme: ..., description: ...}, es: {...}}`.
     translations: Annotated[dict[str, TranslationDoc], BeforeValidator(_by_language)] = {}
+    # The checklist of the handover at the term's first day; none: the one there is stays (on a merge).
+    checklist: list[ChecklistItemDoc] | None = Field(default=None, max_length=MAX_CHECKLIST)
 
     @model_validator(mode="after")
     def _theme_to_translate(self) -> "TermDoc":
@@ -207,7 +187,7 @@ class TermDoc(_Strict):
         return self
 
 
-class RemindersDoc(_Strict):
+class RemindersDoc(Strict):
     lead_times: list[str] = Field(max_length=20)
 
     @field_validator("lead_times")
@@ -219,7 +199,7 @@ class RemindersDoc(_Strict):
             raise ValueError(str(exc).replace("`", "")) from exc
 
 
-class SubscriptionDoc(_Strict):
+class SubscriptionDoc(Strict):
     channel: str = Field(pattern=CHANNEL_ID)
     kinds: list[Literal["reminders", "themes"]] = Field(min_length=1)
     # The channel's language; none: the group's.
@@ -231,7 +211,7 @@ class SubscriptionDoc(_Strict):
         return None if value is None else _language(value)
 
 
-class Document(_Strict):
+class Document(Strict):
     group: GroupDoc
     members: list[MemberDoc] = []
     terms: list[TermDoc] = []
@@ -239,6 +219,9 @@ class Document(_Strict):
     reminders: RemindersDoc | None = None
     subscriptions: list[SubscriptionDoc] = []
     admins: list[Annotated[str, Field(pattern=USER_ID)]] = []
+    # What each handover's checklist is copied from; none: the group's stays as it is (on a merge).
+    checklist_template: list[ChecklistTemplateDoc] | None = Field(default=None, max_length=MAX_CHECKLIST)
+    proposals: list[ProposalDoc] = []
 
 
 EMPTY = Document(
@@ -350,7 +333,13 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
         records = raw.get(str(loc[0]))
         record = records[loc[1]] if isinstance(records, list) and loc[1] < len(records) else None
         if isinstance(record, dict):
-            label = record.get("code") or record.get("first_day") or record.get("channel")
+            label = (
+                record.get("code")
+                or record.get("first_day")
+                or record.get("channel")
+                or record.get("title")
+                or record.get("text")
+            )
             if label is not None:
                 where += f" ({label})"
         loc = loc[2:]

@@ -38,3 +38,27 @@ def format_duration(seconds: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
+
+
+# A checklist item's due day, counted from its handover: `-30d` before, `0d` on the day, `+14d` after.
+_OFFSET = re.compile(r"([+-]?)(\d{1,3})d")
+MAX_OFFSET_DAYS = 366
+
+
+class OffsetError(ValueError):
+    """Not an offset in days, or more than MAX_OFFSET_DAYS from the handover."""
+
+
+def parse_offset(text: str) -> int:
+    match = _OFFSET.fullmatch(text.strip().lower())
+    if match is None:
+        raise OffsetError(text)
+    days = int(match.group(2))
+    if days > MAX_OFFSET_DAYS:
+        raise OffsetError(text)
+    return -days if match.group(1) == "-" else days
+
+
+def format_offset(days: int) -> str:
+    """As people write it: `-30d`, `0d`, `+14d`."""
+    return f"{days:+d}d" if days else "0d"

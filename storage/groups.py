@@ -132,6 +132,20 @@ def links_of(*, session: Session, group_id: int) -> list[GroupLink]:
     )
 
 
+def name_taken_elsewhere(*, session: Session, group_id: int, short_name: str) -> str | None:
+    """A workspace that sees the group and calls another of its groups `short_name`, if any."""
+    other = GroupLink.__table__.alias("other")  # type: ignore[attr-defined]
+    return session.exec(
+        select(GroupLink.team_id)
+        .join(other, other.c.team_id == col(GroupLink.team_id))
+        .where(
+            col(GroupLink.group_id) == group_id,
+            other.c.group_id != group_id,
+            other.c.short_key == short_key(short_name),
+        )
+    ).first()
+
+
 def link_of(*, session: Session, team_id: str, group_id: int) -> GroupLink | None:
     return session.get(GroupLink, (team_id, group_id))
 
@@ -282,7 +296,7 @@ def remove_group(
 ) -> None:
     """Takes the group out of the workspace, with the workspace's subscriptions to it; a group no
     workspace sees any more is deleted with all its data (its audit entries stay, unowned). If it was
-    the default, the next group by short name is; if it was the group's home, the next workspace is."""
+    the default, the next group by short name is."""
     was_default = default_group(session=session, team_id=team_id)
     _audit(
         session,
@@ -303,13 +317,10 @@ def remove_group(
     session.execute(
         delete(GroupLink).where(col(GroupLink.team_id) == team_id, col(GroupLink.group_id) == group.id)
     )
-    others = links_of(session=session, group_id=group.id or 0)
-    if not others:
+    # A group the home workspace leaves while others see it keeps no home: no workspace's Slack admins
+    # become its admins without the group's admins deciding it (`admin add`).
+    if not teams_of(session=session, group_id=group.id or 0):
         session.delete(group)
-    elif not others[0].is_home:
-        # The home workspace left a shared group: the next workspace by id becomes its home.
-        others[0].is_home = True
-        session.add(others[0])
     session.flush()
     rest = workspace_groups(session=session, team_id=team_id)
     if was_default is not None and was_default.id == group.id and rest:

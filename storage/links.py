@@ -98,12 +98,16 @@ def new_code(
     return code
 
 
-def group_of_code(*, session: Session, code: str, now: datetime) -> Group | None:
-    """The group a code (still valid) was made for."""
-    found = session.exec(
-        select(LinkCode).where(col(LinkCode.code_hash) == _hash(code), col(LinkCode.expires_at) > now)
+def use_code(*, session: Session, code: str, now: datetime) -> Group | None:
+    """The group a code (still valid) was made for; the code is used up with this transaction. Of two
+    workspaces joining with one code at once, the second finds it gone (PostgreSQL makes it wait for
+    the first's delete; SQLite has one writer)."""
+    used = session.execute(
+        delete(LinkCode)
+        .where(col(LinkCode.code_hash) == _hash(code), col(LinkCode.expires_at) > now)
+        .returning(col(LinkCode.group_id))
     ).first()
-    return session.get(Group, found.group_id) if found is not None else None
+    return session.get(Group, used[0]) if used is not None else None
 
 
 def _untouched(session: Session, group: Group) -> bool:
@@ -121,9 +125,9 @@ def _untouched(session: Session, group: Group) -> bool:
 def join(
     *, session: Session, team_id: str, group: Group, user_id: str, now: datetime, action: str
 ) -> Group | None:
-    """Links the workspace to the group with the code's group; the code is used up. A group of the
-    same short name that the workspace started with and nobody changed gives way (it is removed, and
-    the group joined takes its place); returns it, or None. JoinRefused otherwise."""
+    """Links the workspace to the group (whose code it used). A group of the same short name that the
+    workspace started with and nobody changed gives way (it is removed, and the group joined takes its
+    place); returns it, or None. JoinRefused otherwise."""
     assert group.id is not None
     workspace = groups.lock_workspace(session=session, team_id=team_id)
     if any(g.id == group.id for g in workspace):
@@ -145,7 +149,6 @@ def join(
             )
     has_default = groups.default_group(session=session, team_id=team_id) is not None
     session.add(GroupLink(team_id=team_id, group_id=group.id, short_key=key, is_default=not has_default))
-    session.execute(delete(LinkCode).where(col(LinkCode.group_id) == group.id))
     session.flush()
     _audit(session, group, team_id, user_id, now, action, None, {"workspace": team_id, "link": "joined"})
     return replaced

@@ -68,6 +68,8 @@ class GroupBase(SQLModel):
     handover_time: str = Field(default="00:00", max_length=5)
     # The language of the group's channel posts (messages.languages), unless a channel chose its own.
     language: str = Field(default="en", max_length=5, sa_column_kwargs={"server_default": "en"})
+    # A term's theme should be adopted this many days before the term starts (None: no deadline).
+    theme_deadline_days: int | None = None
 
 
 class Group(GroupBase, table=True):
@@ -280,3 +282,66 @@ class SeenRequest(SQLModel, table=True):
     __table_args__ = (Index("ix_seenrequest_seen_at", "seen_at"),)
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ThemeProposal(SQLModel, table=True):
+    """A theme proposed for a term (`/gmg theme propose`): voted on, then adopted or closed. The term
+    is named by its days, as decided or projected when proposed."""
+
+    __table_args__ = (Index("ix_themeproposal_group_first_day", "group_id", "first_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = group_column()
+    first_day: date
+    last_day: date
+    title: str = Field(max_length=150)
+    description: str = Field(default="", max_length=3000)
+    proposed_by: str = Field(max_length=32)
+    # The workspace it was proposed from.
+    team_id: str = Field(max_length=32)
+    proposed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # open, adopted or closed (another was adopted).
+    state: str = Field(default="open", max_length=10)
+
+
+class ProposalVote(SQLModel, table=True):
+    """One person's vote on a proposal, changeable: the key allows one per person."""
+
+    proposal_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("themeproposal.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    user_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    support: bool
+    comment: str = Field(default="", max_length=500)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ChecklistTemplateItem(SQLModel, table=True):
+    """What each handover asks of someone: the outgoing chair, the incoming chair, or the admins, due so
+    many days from the handover (negative: before)."""
+
+    __table_args__ = (Index("ix_checklisttemplateitem_group_id", "group_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = group_column()
+    role: str = Field(max_length=10)
+    offset_days: int
+    text: str = Field(max_length=300)
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One handover's own copy of a template item, made when the handover is planned, and its state."""
+
+    __table_args__ = (UniqueConstraint("group_id", "handover_day", "number", name="uq_checklistitem_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = group_column()
+    # The first day of the incoming term.
+    handover_day: date
+    # As commands name it (`checklist done 2`), in the order of the template when copied.
+    number: int
+    role: str = Field(max_length=10)
+    offset_days: int
+    text: str = Field(max_length=300)
+    done_by: str | None = Field(default=None, max_length=32)
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

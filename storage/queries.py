@@ -2,7 +2,7 @@
 groups themselves and the workspaces that see them are in storage.groups."""
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -13,14 +13,18 @@ from storage import replanning
 from storage.models import (
     Admin,
     AuditEntry,
+    ChecklistItem,
+    ChecklistTemplateItem,
     Group,
     Member,
     ReminderLead,
     RotationEntry,
     Subscription,
     Term,
+    ThemeProposal,
 )
 
+# A proposal's votes go with it (a foreign key with ON DELETE CASCADE).
 GROUP_TABLES: tuple[type[Any], ...] = (
     Member,
     Term,
@@ -28,6 +32,9 @@ GROUP_TABLES: tuple[type[Any], ...] = (
     ReminderLead,
     Subscription,
     Admin,
+    ChecklistTemplateItem,
+    ChecklistItem,
+    ThemeProposal,
 )
 
 
@@ -208,21 +215,21 @@ def set_channel_kinds(
     *,
     session: Session,
     group_id: int,
-    team_id: str,
     channel_id: str,
-    kinds: Sequence[str],
+    kinds: Mapping[str, str],
     language: str | None = None,
 ) -> None:
-    """What one channel (of workspace `team_id`) follows of the group, exactly `kinds` (none:
-    unsubscribed), and the language posts to it are in (None: the group's)."""
+    """What one channel follows of the group, exactly `kinds` (each kind with the workspace that
+    subscribed it, whose token posts it; none: unsubscribed), and the language posts to it are in
+    (None: the group's). A Slack Connect channel may follow one kind from each of two workspaces."""
     session.execute(
         delete(Subscription).where(
             col(Subscription.group_id) == group_id, col(Subscription.channel_id) == channel_id
         )
     )
     session.add_all(
-        Subscription(group_id=group_id, team_id=team_id, channel_id=channel_id, kind=k, language=language)
-        for k in sorted(set(kinds))
+        Subscription(group_id=group_id, team_id=team, channel_id=channel_id, kind=kind, language=language)
+        for kind, team in sorted(kinds.items())
     )
     session.flush()
 

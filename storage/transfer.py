@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from storage import groups, queries
+from storage import groups, handover, handover_transfer, queries
 from storage.documents import (
     DEFAULT_SHORT_NAME,
     EMPTY,
@@ -23,7 +23,7 @@ from storage.documents import (
 )
 from storage.durations import format_duration, parse_duration
 from storage.matching import member_key, resolve_member
-from storage.models import Admin, Group, Member, Subscription, Term
+from storage.models import Admin, ChecklistItem, Group, Member, Subscription, Term
 
 BUILT_IN = Path(__file__).parent / "gmg.yaml"
 _SETTING_UP = threading.Lock()
@@ -176,6 +176,7 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
     _add_subscriptions(session, group_id, team_id, doc)
     admins = set(queries.list_admins(session=session, group_id=group_id))
     session.add_all(Admin(group_id=group_id, user_id=u) for u in dict.fromkeys(doc.admins) if u not in admins)
+    handover_transfer.import_process(session=session, group_id=group_id, team_id=team_id, doc=doc)
     session.flush()
 
 
@@ -263,7 +264,7 @@ def _term_from(doc: TermDoc, members: list[MemberDoc], group_id: int, index: int
     chairs = [_known_code(members, c, f"{where}: chairs: {c!r}") for c in doc.chairs]
     if len(set(chairs)) != len(chairs):
         raise ImportError_(f"{where}: chairs: a member is named twice")
-    return Term(group_id=group_id, **doc.model_dump(exclude={"chairs"}), chairs=chairs)
+    return Term(group_id=group_id, **doc.model_dump(exclude={"chairs", "checklist"}), chairs=chairs)
 
 
 def _check_no_overlap(terms: list[Term]) -> None:
@@ -289,6 +290,10 @@ def export_document(*, session: Session, group: Group) -> dict[str, Any]:
         if sub.language:
             languages[sub.channel_id] = sub.language
     links = groups.links_of(session=session, group_id=group_id)
+    checklists = handover_transfer.checklists_by_day(session=session, group_id=group_id)
+    template = [
+        handover_transfer.checklist_record(t) for t in handover.template(session=session, group_id=group_id)
+    ]
     return {
         # The topic channel of the group's home workspace.
         "group": {
@@ -299,7 +304,10 @@ def export_document(*, session: Session, group: Group) -> dict[str, Any]:
             _without(MemberDoc.model_validate(m, from_attributes=True).model_dump(), names={}, focal_teams={})
             for m in queries.list_members(session=session, group_id=group_id)
         ],
-        "terms": [_term_document(t) for t in queries.list_terms(session=session, group_id=group_id)],
+        "terms": [
+            _term_document(t, checklists.get(t.first_day, []), template)
+            for t in queries.list_terms(session=session, group_id=group_id)
+        ],
         "rotation": queries.get_rotation(session=session, group_id=group_id),
         "reminders": {
             "lead_times": [
@@ -311,6 +319,10 @@ def export_document(*, session: Session, group: Group) -> dict[str, Any]:
             for c, k in subs.items()
         ],
         "admins": queries.list_admins(session=session, group_id=group_id),
+        "checklist_template": template,
+        "proposals": handover_transfer.proposal_records(
+            session=session, group_id=group_id, home=links[0].team_id if links else groups.LOCAL
+        ),
     }
 
 
@@ -319,19 +331,30 @@ def _without(record: dict[str, Any], **defaults: Any) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in defaults or v != defaults[k]}
 
 
-def _term_document(term: Term) -> dict[str, Any]:
-    record = _without(TermDoc.model_validate(term, from_attributes=True).model_dump(), translations={})
+def _term_document(
+    term: Term, checklist: list[ChecklistItem], template: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The term, and its handover's checklist unless that is the template's copy as made, untouched
+    (planning makes that copy again from the same template)."""
+    record = _without(
+        TermDoc.model_validate(term, from_attributes=True).model_dump(), translations={}, checklist=None
+    )
     if "translations" in record:
         record["translations"] = {
             language: _without(given, description="") for language, given in record["translations"].items()
         }
+    items = [handover_transfer.checklist_record(i) for i in checklist]
+    if items and items != template:
+        record["checklist"] = items
     return record
 
 
-def ensure_workspace(*, session: Session, team_id: str, seed: bool, now: datetime) -> Group:
+def ensure_workspace(
+    *, session: Session, team_id: str, seed: bool, now: datetime, take_over: bool = True
+) -> Group:
     """The workspace's default group. A workspace new to the bot takes over the groups prepared with
-    the command line, if there are any (once: the first workspace gets them); else it starts with the
-    built-in GMG record (or an empty group)."""
+    the command line, if there are any and `take_over` lets it (once: the first workspace gets them);
+    else it starts with the built-in GMG record (or an empty group)."""
     group = groups.default_group(session=session, team_id=team_id)
     if group is not None:
         return group
@@ -344,7 +367,7 @@ def ensure_workspace(*, session: Session, team_id: str, seed: bool, now: datetim
         session.rollback()
         group = groups.default_group(session=session, team_id=team_id)
         if group is None:
-            _set_up(session, team_id, seed, now)
+            _set_up(session, team_id, seed, now, take_over)
     group = groups.default_group(session=session, team_id=team_id)
     if group is None:
         raise RuntimeError(f"the groups of workspace {team_id} could not be set up")
@@ -365,10 +388,12 @@ def _repaired(session: Session, team_id: str, now: datetime) -> Group:
     return found
 
 
-def _set_up(session: Session, team_id: str, seed: bool, now: datetime) -> None:
+def _set_up(session: Session, team_id: str, seed: bool, now: datetime, take_over: bool) -> None:
     try:
-        if team_id == groups.LOCAL or not groups.take_over_unclaimed(
-            session=session, team_id=team_id, now=now
+        if (
+            team_id == groups.LOCAL
+            or not take_over
+            or not groups.take_over_unclaimed(session=session, team_id=team_id, now=now)
         ):
             doc = parse_document(BUILT_IN.read_text(encoding="utf-8")) if seed else EMPTY
             # The link is written first, as the default: of two first requests at once (in any process),

@@ -91,7 +91,7 @@ def test_short_names_are_checked_and_unique_per_workspace(bot: RunningBot) -> No
     assert "not a short name" in refused(bot, "group add 9lives Cats")
     assert "not a short name" in refused(bot, "group add G_F Underscored")
     assert "already has a group named" in refused(bot, "group add gmg Another GMG")
-    assert "Only GMG admins" in refused(bot, "group add EU European Union", user=MEMBER)
+    assert "Only a Slack admin of this workspace" in refused(bot, "group add EU European Union", user=MEMBER)
     ok(bot, "group add EU-Council Council of the European Union")
     assert "EU-Council" in ok(bot, "groups")
 

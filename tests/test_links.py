@@ -3,8 +3,11 @@ side. Commands go through `handle_command` as Slack's would, from workspace T1 (
 T2 (an organization that joins it)."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from handlers import Response, handle_command
@@ -199,3 +202,24 @@ def test_posts_go_to_each_workspaces_channels_with_its_own_token(session: Sessio
     assert team[("reminder", "UOTHERFP1")] == OTHER
     shared = [d for d in pending if d.target == "C0SHARED" and d.kind == "announcement"]
     assert shared and len(shared) == len({d.due_at for d in shared}), "one post per handover"
+
+
+def test_a_code_lets_in_one_workspace_when_two_use_it_at_once(
+    engine: Engine, session: Session, ask: Asker
+) -> None:
+    for team in ("T2", "T3"):
+        ensure_workspace(session=session, team_id=team, seed=False, now=NOW)
+    session.commit()
+    code = new_code(ask)
+    start = threading.Barrier(2)
+
+    def join_from(team: str) -> bool:
+        with Session(engine) as own:
+            start.wait()
+            return ask_in(own, team, f"join {code}").ok
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(join_from, ["T2", "T3"]))
+    assert sorted(results) == [False, True]
+    session.expire_all()
+    assert len(groups.teams_of(session=session, group_id=ask.group.id or 0)) == 2

@@ -228,3 +228,13 @@ def test_an_install_that_is_not_slacks_changes_nothing(oauth_bot: RunningBot, sl
     assert store is not None and store.find_bot(enterprise_id=None, team_id=HOME) is None
     status, body = oauth_bot.command("chair", user=HOME_ADMIN, team=HOME)
     assert status in (200, 401) and "Orderly" not in json.dumps(body)
+
+
+def test_with_oauth_only_the_named_workspace_takes_over_the_prepared_groups(
+    database_url: str, slack: FakeSlack
+) -> None:
+    """GMG_TEAM_ID names the organization the groups prepared with the command line are for."""
+    oauth = {"slack_bot_token": "", "slack_client_id": "1", "slack_client_secret": "s", "gmg_team_id": HOME}
+    settings = bot_settings(database_url, slack, **oauth)
+    assert settings.takes_over_prepared(HOME) and not settings.takes_over_prepared(OTHER)
+    assert bot_settings(database_url, slack).takes_over_prepared(OTHER), "one token: the first workspace"

@@ -395,7 +395,7 @@ def test_every_question_example_works_for_anyone(ask: Asker) -> None:
     examples = [
         line.split("e.g. `/gmg ", 1)[1].rstrip("`") for line in questions.splitlines() if "e.g." in line
     ]
-    assert len(examples) == 11
+    assert len(examples) == 13
     for example in examples:
         response = ask(example, user=MEMBER, admin=False)
         assert response.ok, (example, response.text)

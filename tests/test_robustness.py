@@ -374,9 +374,13 @@ def strip_bookkeeping(rows: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def group_data(session: Session, team_id: str) -> dict[str, list[str]]:
-    """What export and import carry: everything but the audit log and the planned deliveries."""
+    """What export and import carry: everything but the audit log, the planned deliveries and the
+    handovers' checklist copies (made when a handover is planned, as of each import's moment; the
+    document carries those that are more than the template's copy, and is compared whole)."""
     # Left out: the group's data version and calendar feed key, which are the workspace's own.
-    return team_rows(session, team_id, skip=("auditentry", "delivery"), ignore=("version", "calendar_key"))
+    return team_rows(
+        session, team_id, skip=("auditentry", "delivery", "checklistitem"), ignore=("version", "calendar_key")
+    )
 
 
 def check_round_trip(session: Session, team_id: str) -> None:
@@ -1150,6 +1154,7 @@ WORKER_SCRIPT = """
 import sys
 from bot.dispatcher import Dispatcher
 from bot.slack_client import make_web_client
+from bot.workspace_clients import WorkspaceClients
 from storage.db import make_engine
 engine = make_engine(sys.argv[1])
 client = make_web_client(token=sys.argv[2], base_url=sys.argv[3], retry_server_errors=False)

@@ -137,6 +137,7 @@ def test_replace_removes_what_the_document_does_not_hold(ask: Asker, session: Se
             "handover_time": "00:00",
             "topic_channel": None,
             "language": "en",
+            "theme_deadline_days": None,
         },
         "members": [
             {
@@ -163,6 +164,9 @@ def test_replace_removes_what_the_document_does_not_hold(ask: Asker, session: Se
         "reminders": {"lead_times": []},
         "subscriptions": [],
         "admins": [],
+        # The built-in checklist template goes too: the document gives none.
+        "checklist_template": [],
+        "proposals": [],
     }
 
 

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.answer_cache import AnswerCache
 from bot.blocks import MAX_BLOCKS, answer_blocks, answer_text
+from bot.proposal_posts import update_posts
 from bot.service import Services
 from handlers import Response
 from handlers.commands import is_question
@@ -66,11 +67,13 @@ def register(app: App, services: Services) -> None:
             key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC), language=language)
             answer = cache.get(key) if key else None
             result = "answered"
+            edited: tuple[int, ...] = ()
             if answer is None:
                 response = services.answer(
                     team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
                 )
                 answer, result = payload(response, text, language), outcome(response)
+                edited = response.proposals
                 if key and result == "answered":
                     cache.put(key, answer)
         except Exception as exc:
@@ -97,6 +100,8 @@ def register(app: App, services: Services) -> None:
             result,
             (time.perf_counter() - started) * 1000,
         )
+        # After the answer: the proposals' posts in the channels show an adoption.
+        update_posts(services, edited)
 
     @app.action(SHARE_ACTION)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

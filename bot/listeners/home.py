@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -28,15 +28,25 @@ from handlers.response import shown
 from storage import groups
 from storage.db import is_unavailable
 from storage.models import Group
-from storage.transfer import ensure_workspace
 
 log = logging.getLogger("gmg.home")
+
+
+def answer_button(
+    services: Services, body: dict[str, Any], respond: Respond, client: WebClient, text: str
+) -> None:
+    """What a button click did: in a channel or a direct message, a message only the clicker sees; in
+    App Home (a click there has no response_url), the tab as it now is."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        publish_home(services, client, team_id=body["team"]["id"], user_id=body["user"]["id"])
 
 
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
     now = datetime.now(UTC)
     with Session(services.engine) as session:
-        ensure_workspace(session=session, team_id=team_id, seed=services.settings.seed, now=now)
+        services.workspace_group(session, team_id, now)
         view = home_view(
             session=session,
             team_id=team_id,
@@ -71,9 +81,7 @@ def register(app: App, services: Services) -> None:
     def chosen_group(session: Session, team_id: str, group_id: int | None) -> Group | None:
         """The group a button or modal is for, one of the workspace's (none: the default); None when
         it names one the workspace no longer has (removed while the view was open)."""
-        default = ensure_workspace(
-            session=session, team_id=team_id, seed=services.settings.seed, now=datetime.now(UTC)
-        )
+        default = services.workspace_group(session, team_id, datetime.now(UTC))
         if group_id is None:
             return default
         return next(

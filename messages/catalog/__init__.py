@@ -11,6 +11,7 @@ from messages.catalog import (
     answers,
     calendar,
     changes,
+    checklist,
     commands,
     configuration,
     feed,
@@ -19,6 +20,7 @@ from messages.catalog import (
     links,
     notices,
     page,
+    proposals,
 )
 from messages.catalog.template import Template
 
@@ -37,6 +39,7 @@ CATALOG = _merged(
     answers.MESSAGES,
     calendar.MESSAGES,
     changes.MESSAGES,
+    checklist.MESSAGES,
     commands.MESSAGES,
     configuration.MESSAGES,
     feed.MESSAGES,
@@ -45,4 +48,5 @@ CATALOG = _merged(
     links.MESSAGES,
     notices.MESSAGES,
     page.MESSAGES,
+    proposals.MESSAGES,
 )

@@ -49,7 +49,7 @@ MESSAGES: dict[str, Template] = {
     "settings.language": "Language of channel posts: {language} (a channel may choose its own with "
     "`/gmg subscribe #channel fr`)",
     "settings.forms": "`timezone Europe/Zurich`, `handover 09:00`, `term-months 12`, `topic #channel` "
-    "(`topic off`) or `language fr`",
+    "(`topic off`), `language fr` or `theme-deadline 14d` (`theme-deadline off`)",
     "settings.footer": "Admins change them with `/gmg settings` and {forms}.",
     "settings.one_at_a_time": "Change one setting at a time: {forms}.",
     "settings.unknown": "`{key}` is not a setting. Use {forms}.",

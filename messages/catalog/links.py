@@ -29,9 +29,22 @@ MESSAGES: dict[str, Template] = {
     "links.unlinked": "Link ended",
     "links.unlinked_body": "This workspace no longer sees {short}; its channels here no longer get its "
     "posts. The group itself is unchanged.",
+    "links.unlinked_other": "Workspace `{team}` no longer sees {short}; its channels no longer get its "
+    "posts.",
     "links.unlink_home": "{short} was set up in this workspace, so it cannot leave it. To stop seeing it "
     "here, remove it with {command}.",
     "links.unlink_usage": "Use {forms}.",
+    "subscriptions.other_workspace": "{channel} gets the group's posts through another workspace that "
+    "sees {group}: only that workspace's Slack admins or an admin of {group} can change that.",
+    "groups.shared_remove": {
+        "one": "*{short}* is also seen by {count} other workspace: removing it here only ends this "
+        "workspace's link, and the group and its data stay with the other. To go ahead: {command}",
+        "other": "*{short}* is also seen by {count} other workspaces: removing it here only ends this "
+        "workspace's link, and the group and its data stay with the others. To go ahead: {command}",
+    },
+    "groups.taken_elsewhere": "`{word}` is the name of another group in workspace `{team}`, which also sees "
+    "{short}: choose another short name.",
+    "links.unlink_other_usage": "`{word}` is not a workspace that sees {short}; see {command}.",
     "refused.workspace": "Only a Slack admin of this workspace, or an admin of {group}, can do this.",
     "refused.join": "Only a Slack admin of this workspace can link it to a group.",
 }

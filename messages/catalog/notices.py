@@ -66,6 +66,8 @@ MESSAGES: dict[str, Template] = {
     "delivery.kind_announcement": "announcement",
     "delivery.kind_topic": "channel topic",
     "delivery.kind_theme": "theme post",
+    "delivery.kind_proposal": "theme proposal",
+    "delivery.kind_deadline": "theme deadline alert",
     "delivery.kind_change": "schedule change",
     "delivery.kind_alert": "alert",
     # Why a delivery was retried, failed or skipped (handlers/reasons.py)

@@ -15,8 +15,9 @@ from bot.posts import post_payload
 from bot.service import Services
 from bot.slack_client import error_code
 from bot.workspace_clients import NotInstalled
+from handlers.post import channel_language
 from handlers.proposals import proposal_post
-from storage import deliveries, handover
+from storage import deliveries, handover, queries
 from storage.models import Group
 
 log = logging.getLogger("gmg.proposals")
@@ -33,7 +34,11 @@ def update_posts(services: Services, proposal_ids: Iterable[int]) -> None:
             posts = deliveries.sent_posts(
                 session=session, group_id=group.id or 0, kind="proposal", event_id=proposal_id
             )
-            edits = [(p.team_id, p.target, p.ts, p.language or group.language) for p in posts]
+            # In each channel's language as it now is (the group's may have changed since the post).
+            subscriptions = queries.list_subscriptions(session=session, group_id=group.id or 0)
+            edits = [
+                (p.team_id, p.target, p.ts, channel_language(group, p.target, subscriptions)) for p in posts
+            ]
         for team_id, channel, ts, language in edits:
             text, blocks = post_payload(params, language)
             try:

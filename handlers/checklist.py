@@ -14,6 +14,7 @@ from handlers.response import Part, Response, UsageError
 from messages import Code, Commas, Lines, Text, say
 from storage import groups, handover, queries
 from storage.durations import MAX_OFFSET_DAYS, OffsetError, format_offset, parse_offset
+from storage.handover_documents import MAX_CHECKLIST
 from storage.models import ChecklistTemplateItem, Group
 
 ADD_USAGE = "checklist add outgoing|incoming|admins OFFSET TEXT"
@@ -22,7 +23,7 @@ PREVIOUS = "previous"
 # As the model holds it (storage/models.py: ChecklistTemplateItem.text).
 MAX_TEXT = 300
 # A template longer than this would not fit a reminder's buttons (bot/posts.py).
-MAX_TEMPLATE = 20
+MAX_TEMPLATE = MAX_CHECKLIST
 
 
 def _usage(usage: str, example: str) -> UsageError:
@@ -147,7 +148,7 @@ def _copies_kept(ctx: Context) -> list[Part]:
             for i in handover.checklists_between(
                 session=ctx.session, group_id=ctx.group_id, first=ctx.today, last=date.max
             )
-            if i.handover_day > ctx.today and i.done_by
+            if i.handover_day > ctx.today and i.done_at
         }
     )
     if not days:
@@ -197,7 +198,7 @@ def add(ctx: Context, args: Args) -> Response:
 
 def remove(ctx: Context, args: Args) -> Response:
     words = args.words
-    if len(words) != 2 or not words[1].isdigit() or len(words[1]) > 6:
+    if len(words) != 2 or not words[1].isdecimal() or len(words[1]) > 6:
         raise _usage("checklist remove N", "checklist remove 2")
     queries.lock_for_update(session=ctx.session, group_id=ctx.group_id)
     items = handover.template(session=ctx.session, group_id=ctx.group_id)
@@ -240,7 +241,7 @@ def _mark(ctx: Context, args: Args, is_done: bool) -> Response:
     words = args.words[1:]
     earlier = bool(words) and words[0].lower() == PREVIOUS
     words = words[1:] if earlier else words
-    if len(words) != 1 or not words[0].isdigit() or len(words[0]) > 6:
+    if len(words) != 1 or not words[0].isdecimal() or len(words[0]) > 6:
         raise _usage(f"checklist {sub} [previous] N", f"checklist {sub} 2")
     # Two clicks or commands at once: the second starts from what the first left.
     queries.lock_for_update(session=ctx.session, group_id=ctx.group_id)

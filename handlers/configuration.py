@@ -276,7 +276,7 @@ def _checked(check: Callable[[str], str], value: str, refusal: Text) -> str:
 
 
 def _months(value: str) -> str:
-    if not value.isdigit() or not 1 <= int(value) <= MOST_MONTHS:
+    if not value.isdecimal() or not 1 <= int(value) <= MOST_MONTHS:
         raise ValueError(value)
     return value
 
@@ -310,7 +310,7 @@ def _deadline_days(value: str) -> int | None:
     if value.lower() == "off":
         return None
     days = value.lower().removesuffix("d")
-    if not days.isdigit() or int(days) > 366:
+    if not days.isdecimal() or int(days) > 366:
         raise UsageError(say("settings.bad_deadline", value=value[:40]))
     return int(days)
 
@@ -353,7 +353,7 @@ def _topic_change(ctx: Context, value: str) -> Response:
 
 def log(ctx: Context, args: Args) -> Response:
     words = args.words
-    if len(words) > 1 or (words and not (words[0].isdigit() and 1 <= int(words[0]) <= 50)):
+    if len(words) > 1 or (words and not (words[0].isdecimal() and 1 <= int(words[0]) <= 50)):
         raise UsageError(say("log.usage"))
     count = int(words[0]) if words else 10
     entries = queries.list_audit_entries(session=ctx.session, group_id=ctx.group_id, limit=count)

@@ -207,5 +207,5 @@ def record(item: ChecklistItem) -> dict[str, object]:
         "number": item.number,
         "text": item.text,
         "done_by": item.done_by,
-        "done_at": item.done_at.isoformat() if item.done_at else None,
+        "done_at": item.done_at.isoformat() if item.done_by and item.done_at else None,
     }

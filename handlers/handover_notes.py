@@ -139,15 +139,17 @@ class HandoverNotes:
         """The person's open items, each with its line, for their Done buttons."""
         return tuple((i.id, self._line(h, i)) for h, i in self.mine(user_id) if i.id is not None)
 
-    def planned(self, handover_at: datetime) -> list[Planned]:
+    def planned(self, handover_at: datetime, now: datetime) -> list[Planned]:
         """The admins' direct message when the deadline passes with no theme adopted (re-planned with
-        every change: adopting a theme takes it back)."""
+        every change: adopting a theme takes it back). A deadline already past when it is planned (a
+        term decided late, a deadline set late) is told at once."""
         deadline = theme_deadline(self.group, self.incoming)
         if deadline is None or self.status is None or self.group.id is None:
             return []
         due = datetime.combine(deadline, handover_at.astimezone(zone(self.group)).timetz()).astimezone(
             handover_at.tzinfo
         )
+        due = max(due, now)
         span = f"{self.incoming.first_day}..{self.incoming.last_day}"
         post = Post(
             (

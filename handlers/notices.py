@@ -175,7 +175,7 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
                 )
                 for team, t, language, notes, buttons in targets
             ]
-        planned += process.planned(handover)
+        planned += process.planned(handover, now)
         post = _announcement(group, incoming)
         planned += [
             planned_post(

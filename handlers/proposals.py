@@ -218,8 +218,38 @@ def _chosen(ctx: Context, slot: Slot, found: list[ThemeProposal], number: int | 
     leaders = [p for p in open_ones if votes[p.id or 0][0] - votes[p.id or 0][1] == best]
     if len(leaders) > 1:
         numbers = " | ".join(str(found.index(p) + 1) for p in leaders)
-        raise UsageError(say("proposal.adopt_which", example=Code(f"/gmg theme adopt {numbers}")))
+        span = f"{slot.first_day}..{slot.last_day}"
+        raise UsageError(say("proposal.adopt_which", example=Code(f"/gmg theme adopt {span} {numbers}")))
     return leaders[0]
+
+
+def _adopted_term(ctx: Context, slot: Slot) -> Term:
+    """The term that takes the adopted theme: the decided one in the slot's place (its days may have
+    been decided since the proposal), else the projected one, decided as projected. A projected term
+    with projected terms before it is refused: deciding it alone would leave those without a chair."""
+    decided = list(
+        queries.terms_overlapping(
+            session=ctx.session, group_id=ctx.group_id, first=slot.first_day, last=slot.last_day
+        )
+    )
+    if len(decided) == 1:
+        return decided[0]
+    days = Days(slot.first_day, slot.last_day)
+    if decided:
+        found = say("change.terms", count=len(decided))
+        raise UsageError(
+            say("proposal.which_term", period=str(slot.first_day), found=found, example=Code("/gmg schedule"))
+        )
+    current = ctx.schedule.slot_on(ctx.today)
+    before = [s for s in ctx.schedule.slots_after(ctx.today, 12) if s.first_day < slot.first_day]
+    if any(s.projected for s in ([current] if current else []) + before):
+        span = f"{slot.first_day}..{slot.last_day}"
+        raise UsageError(
+            say("proposal.adopt_projected", days=days, example=Code(f"/gmg term set {span} {slot.chairs[0]}"))
+        )
+    return Term(
+        group_id=ctx.group_id, first_day=slot.first_day, last_day=slot.last_day, chairs=list(slot.chairs)
+    )
 
 
 def adopt(ctx: Context, args: Args) -> Response:
@@ -227,7 +257,7 @@ def adopt(ctx: Context, args: Args) -> Response:
     queries.lock_for_update(session=ctx.session, group_id=ctx.group_id)
     slot, found, took = _listed(ctx, words)
     rest = words[took:]
-    if len(rest) > 1 or (rest and not rest[0].isdigit()):
+    if len(rest) > 1 or (rest and not rest[0].isdecimal()):
         raise UsageError(
             say(
                 "proposal.usage",
@@ -236,13 +266,7 @@ def adopt(ctx: Context, args: Args) -> Response:
             )
         )
     chosen = _chosen(ctx, slot, found, int(rest[0]) if rest else None)
-    term = queries.term_on_or_before(session=ctx.session, group_id=ctx.group_id, day=chosen.first_day)
-    if term is None or (term.first_day, term.last_day) != (chosen.first_day, chosen.last_day):
-        # A projected term is decided as projected, with the theme the group adopted.
-        term = Term(
-            group_id=ctx.group_id, first_day=slot.first_day, last_day=slot.last_day, chairs=list(slot.chairs)
-        )
-    set_theme(ctx, term, chosen.title, chosen.description)
+    set_theme(ctx, _adopted_term(ctx, slot), chosen.title, chosen.description)
     for proposal in found:
         if proposal.state == handover.OPEN:
             before = _record(proposal)
@@ -298,6 +322,8 @@ def vote(
         or group.id not in {g.id for g in groups.workspace_groups(session=session, team_id=team_id)}
     ):
         return Response(title=say("usage.failed"), sections=[say("proposal.vote_gone")], ok=False)
+    # An adoption in progress decides first: the vote then finds the proposal as it left it.
+    queries.lock_for_update(session=session, group_id=group.id or 0, record=proposal)
     if proposal.state != handover.OPEN or proposal.first_day <= schedule_day(group, now):
         state = say(
             f"proposal.word_{proposal.state}" if proposal.state != handover.OPEN else "proposal.word_started"
@@ -307,8 +333,6 @@ def vote(
             sections=[say("proposal.vote_closed", title=proposal.title, state=state)],
             ok=False,
         )
-    # One person's two clicks at once: the second starts from what the first left.
-    queries.lock_for_update(session=session, group_id=group.id or 0)
     before = handover.vote(
         session=session,
         proposal=proposal,
@@ -329,6 +353,14 @@ def vote(
         action=f"theme vote {'support' if support else 'object'} #{proposal_id}",
         before=_vote_record(before),
         after={"proposal": proposal_id, "support": support, "comment": comment[:500]},
+    )
+    # Its posts not sent yet go out with the counts as they now are.
+    deliveries.refresh_unsent_posts(
+        session=session,
+        group_id=group.id or 0,
+        kind="proposal",
+        event_id=proposal_id,
+        params=proposal_post(session, group, proposal).stored()[1],
     )
     title = "proposal.voted_for" if support else "proposal.voted_against"
     return Response(title=say(title, title=proposal.title), changed=True, proposals=(proposal_id,))

@@ -211,7 +211,7 @@ def _count(words: list[str], default: int, most: int, refusal: str) -> int:
     """The count `words` give, or `default`; `refusal` says what was wrong."""
     if not words:
         return default
-    if len(words) > 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= most:
+    if len(words) > 1 or not words[0].isdecimal() or not 1 <= int(words[0]) <= most:
         raise UsageError(say(refusal, words=" ".join(words), most=most))
     return int(words[0])
 
@@ -236,7 +236,7 @@ def schedule(ctx: Context, args: Args) -> Response:
 
 def history(ctx: Context, args: Args) -> Response:
     words = args.words
-    if len(words) == 1 and len(words[0]) == 4 and words[0].isdigit():
+    if len(words) == 1 and len(words[0]) == 4 and words[0].isdecimal():
         year = int(words[0])
         # A year the calendar has not (`0000`) is refused as any WHEN out of range is.
         span = parse_period(words[0])

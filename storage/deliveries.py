@@ -380,6 +380,21 @@ def skip_unsent_posts(
     )
 
 
+def refresh_unsent_posts(
+    *, session: Session, group_id: int, kind: str, event_id: int, params: dict[str, Any]
+) -> None:
+    """An event's posts not sent yet say what it now says (a proposal's counts after a vote)."""
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.group_id) == group_id,
+            col(Delivery.key).startswith(f"{kind}:{event_id}:"),
+            col(Delivery.state) == PENDING,
+        )
+        .values(params=params)
+    )
+
+
 def sent_posts(*, session: Session, group_id: int, kind: str, event_id: int) -> list[Delivery]:
     """The posts of one event (a theme proposal) that went out, with the `ts` that edits them."""
     return list(

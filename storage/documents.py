@@ -223,6 +223,14 @@ class Document(Strict):
     checklist_template: list[ChecklistTemplateDoc] | None = Field(default=None, max_length=MAX_CHECKLIST)
     proposals: list[ProposalDoc] = []
 
+    @model_validator(mode="after")
+    def _one_adopted_per_term(self) -> "Document":
+        adopted = [p.term for p in self.proposals if p.state == "adopted"]
+        twice = sorted({term for term in adopted if adopted.count(term) > 1})
+        if twice:
+            raise ValueError(f"proposals: two are adopted for the term {twice[0]}; a term adopts one theme")
+        return self
+
 
 EMPTY = Document(
     group=GroupDoc(name="Rotating chair group", short_name=DEFAULT_SHORT_NAME),

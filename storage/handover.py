@@ -188,36 +188,36 @@ def checklists_between(*, session: Session, group_id: int, first: date, last: da
 def copy_template(*, session: Session, group_id: int, handover_day: date) -> list[ChecklistItem]:
     """The handover's own checklist, copied from the template when the handover is planned. Until an
     item of it is marked, the copy follows the template (a handover planned long ahead gets the items
-    added since); from then on it is the handover's own, whatever the template becomes. Item ids stay
-    with their numbers, so Done buttons already sent keep working."""
+    added since): it is made anew, so a Done button sent for an item no longer there finds nothing,
+    never another item in its place. From the first mark on, it is the handover's own."""
     items = checklist(session=session, group_id=group_id, handover_day=handover_day)
-    if any(item.done_by for item in items):
+    if any(item.done_at for item in items):
         return items
     wanted = [(t.role, t.offset_days, t.text) for t in template(session=session, group_id=group_id)]
     if [(i.role, i.offset_days, i.text) for i in items] == wanted:
         return items
-    for item in items[len(wanted) :]:
+    for item in items:
         session.delete(item)
-    for number, (role, offset_days, text) in enumerate(wanted, start=1):
-        if number > len(items):
-            item = ChecklistItem(
-                group_id=group_id,
-                handover_day=handover_day,
-                number=number,
-                role=role,
-                offset_days=offset_days,
-                text=text,
-            )
-        else:
-            item = items[number - 1]
-            item.role, item.offset_days, item.text = role, offset_days, text
-        session.add(item)
+    session.flush()
+    session.add_all(
+        ChecklistItem(
+            group_id=group_id,
+            handover_day=handover_day,
+            number=number,
+            role=role,
+            offset_days=offset_days,
+            text=text,
+        )
+        for number, (role, offset_days, text) in enumerate(wanted, start=1)
+    )
     session.flush()
     return checklist(session=session, group_id=group_id, handover_day=handover_day)
 
 
 def mark(*, session: Session, item: ChecklistItem, done_by: str | None, now: datetime) -> None:
-    item.done_by, item.done_at = done_by, now if done_by else None
+    """Done by `done_by`, or open again (None). `done_at` keeps when it last changed: a copy marked once
+    is the handover's own, even with the mark taken back (copy_template)."""
+    item.done_by, item.done_at = done_by, now
     session.add(item)
     session.flush()
 

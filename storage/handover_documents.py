@@ -9,7 +9,8 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from storage.document_base import USER_ID, Strict
 from storage.durations import MAX_OFFSET_DAYS, OffsetError, format_offset, parse_offset
 
-MAX_CHECKLIST = 50
+# As many items as a reminder lists (`checklist add` stops there too).
+MAX_CHECKLIST = 20
 # A workspace, or the command line's own.
 TEAM = r"^([TE][A-Z0-9]{1,31}|local)$"
 

@@ -288,7 +288,11 @@ class ThemeProposal(SQLModel, table=True):
     """A theme proposed for a term (`/gmg theme propose`): voted on, then adopted or closed. The term
     is named by its days, as decided or projected when proposed."""
 
-    __table_args__ = (Index("ix_themeproposal_group_first_day", "group_id", "first_day"),)
+    # SQLite never reuses a proposal's id: its buttons in the channels must not reach another one.
+    __table_args__ = (
+        Index("ix_themeproposal_group_first_day", "group_id", "first_day"),
+        {"sqlite_autoincrement": True},
+    )
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = group_column()
     first_day: date
@@ -333,7 +337,11 @@ class ChecklistTemplateItem(SQLModel, table=True):
 class ChecklistItem(SQLModel, table=True):
     """One handover's own copy of a template item, made when the handover is planned, and its state."""
 
-    __table_args__ = (UniqueConstraint("group_id", "handover_day", "number", name="uq_checklistitem_number"),)
+    # SQLite never reuses an item's id: a Done button sent for an item since replaced must find nothing.
+    __table_args__ = (
+        UniqueConstraint("group_id", "handover_day", "number", name="uq_checklistitem_number"),
+        {"sqlite_autoincrement": True},
+    )
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = group_column()
     # The first day of the incoming term.

@@ -37,6 +37,9 @@ def send_due(bot: RunningBot) -> None:
 
 
 def click(bot: RunningBot, user: str, action_id: str, value: str, ts: str = "") -> tuple[int, str]:
+    """A button click; a Support click returns once the clicker has been answered (the bot acknowledges
+    at once and records the vote after)."""
+    answered = len(bot.slack.calls_to("response_url"))
     payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": "T1", "domain": "gmg"},
@@ -50,7 +53,10 @@ def click(bot: RunningBot, user: str, action_id: str, value: str, ts: str = "") 
             {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}
         ],
     }
-    return post_interaction(bot, payload)
+    status, body = post_interaction(bot, payload)
+    if action_id == "proposal_support" and status == 200:
+        bot.slack.wait_for("response_url", answered + 1)
+    return status, body
 
 
 def object_with(bot: RunningBot, user: str, proposal_id: int, comment: str) -> tuple[int, str]:
@@ -171,9 +177,8 @@ def test_propose_vote_change_list_adopt(bot: RunningBot) -> None:
     # Bad input: clear answers, nothing changes.
     assert "no open proposals" in said(bot, f"theme adopt {YEAR}")
     assert "no open proposal 9" in said(bot, f"theme adopt {YEAR} 9")
-    answered = len(bot.slack.calls_to("response_url"))
     assert click(bot, MEMBER, "proposal_support", str(first.id))[0] == 200
-    last = bot.slack.wait_for("response_url", answered + 1)[-1].body
+    last = bot.slack.calls_to("response_url")[-1].body
     assert "no longer open" in json.dumps(last)
     with Session(bot.services.engine) as session:
         assert len(session.exec(select(ProposalVote)).all()) == 3

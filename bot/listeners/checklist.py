@@ -23,7 +23,7 @@ log = logging.getLogger("gmg.checklist")
 
 def _item_id(value: Any) -> int:
     """The item a button names; 0 (no item) for anything else."""
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else 0
+    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 12 else 0
 
 
 def mark(services: Services, *, team_id: str, user_id: str, value: Any) -> Response:

@@ -29,7 +29,7 @@ log = logging.getLogger("gmg.proposals")
 
 
 def _proposal_id(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 12 else None
 
 
 def cast(

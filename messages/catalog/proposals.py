@@ -36,6 +36,9 @@ MESSAGES: dict[str, Template] = {
     "proposal.adopted": "Theme adopted",
     "proposal.adopted_body": "*{title}* is now the theme of {days} ({chairs}); the other proposals for the "
     "term are closed.",
+    "proposal.adopt_projected": "The term {days} is only projected, and so is a term before it: "
+    "adopting its theme would decide it alone and leave those before it without their chair. Decide the "
+    "terms up to it first, e.g. {example}, then adopt.",
     "proposal.adopt_none": "There are no open proposals for {days} to adopt.",
     "proposal.adopt_which": "Several proposals are tied for the most support; say which: {example}.",
     "proposal.adopt_number": "There is no open proposal {number} for {days}; see {command}.",

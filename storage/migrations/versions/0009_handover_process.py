@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(32), nullable=False),
         sa.Column("proposed_at", sa.DateTime(), nullable=False),
         sa.Column("state", sa.String(10), nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_themeproposal_group_first_day", "themeproposal", ["group_id", "first_day"])
     op.create_table(
@@ -71,6 +72,7 @@ def upgrade() -> None:
         sa.Column("done_by", sa.String(32), nullable=True),
         sa.Column("done_at", sa.DateTime(), nullable=True),
         sa.UniqueConstraint("group_id", "handover_day", "number", name="uq_checklistitem_number"),
+        sqlite_autoincrement=True,
     )
 
 

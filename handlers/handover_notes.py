@@ -15,24 +15,56 @@ from handlers.post import Post, planned_post
 from messages import Code, Days, Lines, Names, Text, say
 from storage import groups, handover, queries
 from storage.deliveries import Planned
-from storage.models import ChecklistItem, Group, Member
+from storage.models import ChecklistItem, Group, Member, ThemeProposal
 from storage.schedule import Schedule, Slot, zone
 
 
-def adoption_status(session: Session, group: Group, slot: Slot) -> Text | None:
+class GroupProcess:
+    """What the coming handovers' notes are made from, read once per re-plan in four queries (the plan
+    is made while the group's other changes wait for it): the open proposals and their votes, the
+    checklist template, and the handovers' checklists from `since` on."""
+
+    def __init__(self, session: Session, group: Group, since: date) -> None:
+        assert group.id is not None
+        self.session, self.group = session, group
+        self.proposals: dict[date, list[ThemeProposal]] = {}
+        for proposal in handover.open_proposals(session=session, group_id=group.id, since=since):
+            self.proposals.setdefault(proposal.first_day, []).append(proposal)
+        ids = [p.id for found in self.proposals.values() for p in found if p.id is not None]
+        self.votes = handover.counts(session=session, proposal_ids=ids) if ids else {}
+        self.template = [
+            (t.role, t.offset_days, t.text) for t in handover.template(session=session, group_id=group.id)
+        ]
+        self.items: dict[date, list[ChecklistItem]] = {}
+        for item in handover.checklists_between(
+            session=session, group_id=group.id, first=since, last=date.max
+        ):
+            self.items.setdefault(item.handover_day, []).append(item)
+
+    def checklist(self, day: date) -> list[ChecklistItem]:
+        return self.items.get(day, [])
+
+    def copy(self, day: date) -> list[ChecklistItem]:
+        """The handover's copy of the template (storage.handover.copy_template), written only when it
+        is new or still follows a template that changed."""
+        items = self.checklist(day)
+        unmarked = not any(i.done_at for i in items)
+        if unmarked and [(i.role, i.offset_days, i.text) for i in items] != self.template:
+            assert self.group.id is not None
+            items = handover.copy_template(session=self.session, group_id=self.group.id, handover_day=day)
+            self.items[day] = items
+        return items
+
+
+def adoption_status(process: GroupProcess, slot: Slot) -> Text | None:
     """For a term without a theme: how many open proposals, and the most supported one; None when it
     has a theme."""
-    assert group.id is not None
     if slot.theme:
         return None
-    found = [
-        p
-        for p in handover.proposals_for(session=session, group_id=group.id, first_day=slot.first_day)
-        if p.state == handover.OPEN
-    ]
+    found = process.proposals.get(slot.first_day, [])
     if not found:
         return say("proposal.status_none")
-    votes = handover.counts(session=session, proposal_ids=[p.id for p in found if p.id is not None])
+    votes = process.votes
 
     def standing(proposal_id: int | None) -> int:
         support, against = votes[proposal_id or 0]
@@ -53,19 +85,22 @@ def theme_deadline(group: Group, slot: Slot) -> date | None:
 class HandoverNotes:
     def __init__(
         self,
-        session: Session,
-        group: Group,
+        process: GroupProcess,
         members: list[Member],
         outgoing: Slot | None,
         incoming: Slot,
         today: date,
     ) -> None:
-        self.session, self.group, self.members = session, group, members
+        self.process, self.session, self.group, self.members = (
+            process,
+            process.session,
+            process.group,
+            members,
+        )
         self.outgoing, self.incoming, self.today = outgoing, incoming, today
-        self.status = adoption_status(session, group, incoming)
-        assert group.id is not None
-        # Each coming handover gets its own copy of the template the first time it is planned.
-        items = handover.copy_template(session=session, group_id=group.id, handover_day=incoming.first_day)
+        self.status = adoption_status(process, incoming)
+        # Each coming handover gets its own copy of the template when it is planned.
+        items = process.copy(incoming.first_day)
         self.checklist = checklists.Handover(incoming.first_day, outgoing, incoming, items)
         self.before = self._before()
 
@@ -75,7 +110,7 @@ class HandoverNotes:
         if self.outgoing is None or self.group.id is None:
             return None
         day = self.outgoing.first_day
-        items = handover.checklist(session=self.session, group_id=self.group.id, handover_day=day)
+        items = self.process.checklist(day)
         if not any(checklists.Handover(day, None, None, items).is_overdue(i, self.today) for i in items):
             return None
         eve = Schedule(session=self.session, group=self.group).slot_on(day - timedelta(days=1))

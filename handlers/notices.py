@@ -144,11 +144,16 @@ def planned_deliveries(*, session: Session, group: Group, now: datetime) -> list
     incomings = schedule.slots_after(today, HANDOVERS_AHEAD)
     # Each term hands over to the next one when they are back to back: one query, for the first.
     ending = {s.last_day: s for s in incomings}
+    handovers = []
     for incoming in incomings:
-        handover = handover_instant(group, incoming.first_day)
         eve = incoming.first_day - timedelta(days=1)
-        outgoing = ending[eve] if eve in ending else schedule.slot_on(eve)
-        process = handover_notes.HandoverNotes(session, group, members, outgoing, incoming, today)
+        handovers.append((ending[eve] if eve in ending else schedule.slot_on(eve), incoming))
+    # From the handover that began the outgoing term: its overdue items ride in the next reminders.
+    since = min([o.first_day for o, _ in handovers if o is not None], default=today)
+    group_process = handover_notes.GroupProcess(session, group, min(since, today))
+    for outgoing, incoming in handovers:
+        handover = handover_instant(group, incoming.first_day)
+        process = handover_notes.HandoverNotes(group_process, members, outgoing, incoming, today)
         # (workspace, channel or person, language: None for a person's own, notes for that reader, and
         # a person's own checklist items)
         channel_notes = process.channel()

@@ -40,6 +40,10 @@ _MIGRATION_LOCK = 4_711_042
 # command's answer, "the database is not answering" must be that answer when it does not: every wait
 # ends well within that. The command line and migrations are in no such hurry.
 SERVING = 2.0
+# How long a change waits for the group's other changes (its row lock) while Slack waits: longer than
+# for a server that does not answer, since this one does; changes to one group are saved one after
+# another, and a burst of them queues. What is left of Slack's 3 s covers the rest of the answer.
+LOCK_WAIT = 2.2
 BATCH = 60.0
 # Seconds to open a PostgreSQL connection (psycopg's least: it counts in whole seconds and takes 1 for 2).
 CONNECT_TIMEOUT = 2
@@ -124,6 +128,25 @@ def _statement_timeout(dbapi_connection: Any, _record: Any, *, ms: int) -> None:
     cursor.execute(f"SET statement_timeout = {ms}")
     cursor.close()
     dbapi_connection.commit()
+
+
+@contextmanager
+def waiting_for_the_group(connection: Connection) -> Iterator[None]:
+    """Lets the statement within wait up to LOCK_WAIT for a lock (PostgreSQL; SQLite's writers queue
+    in storage/sqlite_writers.py), then puts the serving bound back for the rest of the transaction."""
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, _WatchedConnection) or raw.answer_within is None or raw.answer_within > LOCK_WAIT:
+        yield
+        return
+    serving = raw.answer_within
+    connection.execute(text(f"SET LOCAL statement_timeout = {int(LOCK_WAIT * 1000)}"))
+    raw.answer_within = LOCK_WAIT + 0.3  # the server cancels first, as below
+    try:
+        yield
+    finally:
+        raw.answer_within = serving
+    # Not when the wait failed: the transaction is then aborted, and rolled back with this setting.
+    connection.execute(text(f"SET LOCAL statement_timeout = {int(serving * 750)}"))
 
 
 def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

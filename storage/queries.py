@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, SQLModel, col, func, select
 
 from storage import replanning
+from storage.db import waiting_for_the_group
 from storage.models import (
     Admin,
     AuditEntry,
@@ -287,7 +288,8 @@ def add_audit_entry(
     )
     session.add(entry)
     replanning.mark_changed(session=session, group_id=group_id, at=at)
-    session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version) + 1))
+    with waiting_for_the_group(session.connection()):
+        session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version) + 1))
     session.flush()
     assert entry.id is not None
     return entry.id
@@ -298,7 +300,8 @@ def lock_for_update(*, session: Session, group_id: int, record: SQLModel | None 
     change that merges into what a row holds (a term's translations, a channel's subscriptions)
     starts from what the last one left, instead of overwriting it. The lock is a write to the group's
     row, which PostgreSQL locks and SQLite serializes."""
-    session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version)))
+    with waiting_for_the_group(session.connection()):
+        session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version)))
     if record is not None:
         session.refresh(record)
 

@@ -172,7 +172,7 @@ def chosen_team_id(*, session: Session, team_id: str) -> str | None:
 # Writing; each change is audited on the group it concerns.
 
 
-def _audit(
+def audit(
     session: Session,
     group: Group,
     team_id: str,
@@ -182,6 +182,7 @@ def _audit(
     before: object,
     after: object,
 ) -> None:
+    """A change of the group, in its audit log (which also re-plans its deliveries)."""
     assert group.id is not None
     queries.add_audit_entry(
         session=session,
@@ -237,7 +238,7 @@ def add_group(
         )
     )
     session.flush()
-    _audit(
+    audit(
         session,
         group,
         team_id,
@@ -260,7 +261,7 @@ def rename_group(
         update(GroupLink).where(col(GroupLink.group_id) == group.id).values(short_key=short_key(short_name))
     )
     session.flush()
-    _audit(session, group, team_id, user_id, now, action, {"short_name": before}, {"short_name": short_name})
+    audit(session, group, team_id, user_id, now, action, {"short_name": before}, {"short_name": short_name})
 
 
 def set_default_group(
@@ -279,7 +280,7 @@ def set_default_group(
         .values(is_default=True)
     )
     session.flush()
-    _audit(
+    audit(
         session,
         group,
         team_id,
@@ -298,7 +299,7 @@ def remove_group(
     workspace sees any more is deleted with all its data (its audit entries stay, unowned). If it was
     the default, the next group by short name is."""
     was_default = default_group(session=session, team_id=team_id)
-    _audit(
+    audit(
         session,
         group,
         team_id,
@@ -355,7 +356,7 @@ def take_over_unclaimed(*, session: Session, team_id: str, now: datetime) -> lis
         )
     taken = [g for g in (session.get(Group, group_id) for group_id in ids) if g is not None]
     for group in taken:
-        _audit(
+        audit(
             session,
             group,
             team_id,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from storage import groups, queries
+from storage import groups
 from storage.groups import BOT, short_key
 from storage.models import AuditEntry, Group, GroupLink, LinkCode
 
@@ -44,29 +44,6 @@ def looks_like_code(code: str) -> bool:
     return len(normalized) == CODE_GROUPS * CODE_GROUP_LENGTH and all(c in _ALPHABET for c in normalized)
 
 
-def _audit(
-    session: Session,
-    group: Group,
-    team_id: str,
-    user_id: str,
-    now: datetime,
-    action: str,
-    before: object,
-    after: object,
-) -> None:
-    assert group.id is not None
-    queries.add_audit_entry(
-        session=session,
-        group_id=group.id,
-        team_id=team_id,
-        at=now,
-        user_id=user_id,
-        action=action,
-        before=before,
-        after=after,
-    )
-
-
 def new_code(
     *, session: Session, group: Group, team_id: str, user_id: str, now: datetime, action: str
 ) -> str:
@@ -85,7 +62,7 @@ def new_code(
             expires_at=now + CODE_LIFETIME,
         )
     )
-    _audit(
+    groups.audit(
         session,
         group,
         team_id,
@@ -150,7 +127,9 @@ def join(
     has_default = groups.default_group(session=session, team_id=team_id) is not None
     session.add(GroupLink(team_id=team_id, group_id=group.id, short_key=key, is_default=not has_default))
     session.flush()
-    _audit(session, group, team_id, user_id, now, action, None, {"workspace": team_id, "link": "joined"})
+    groups.audit(
+        session, group, team_id, user_id, now, action, None, {"workspace": team_id, "link": "joined"}
+    )
     return replaced
 
 
@@ -173,7 +152,7 @@ def set_topic_channel(
     link.topic_channel = channel_id
     session.add(link)
     session.flush()
-    _audit(
+    groups.audit(
         session,
         group,
         team_id,

@@ -27,7 +27,7 @@ from storage.queries import ConcurrentChange
 # this many seconds (Slack waits 3), each time after a short random pause: changes that clashed once
 # would clash again if they all came back at the same instant.
 CONFLICT_ATTEMPTS = 6
-CONFLICT_BUDGET = 1.2
+CONFLICT_BUDGET = 1.8
 CONFLICT_PAUSE = 0.03
 
 

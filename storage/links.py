@@ -9,6 +9,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from storage import groups
+from storage.db import waiting_for_the_group
 from storage.groups import BOT, short_key
 from storage.models import AuditEntry, Group, GroupLink, LinkCode
 
@@ -79,11 +80,12 @@ def use_code(*, session: Session, code: str, now: datetime) -> Group | None:
     """The group a code (still valid) was made for; the code is used up with this transaction. Of two
     workspaces joining with one code at once, the second finds it gone (PostgreSQL makes it wait for
     the first's delete; SQLite has one writer)."""
-    used = session.execute(
-        delete(LinkCode)
-        .where(col(LinkCode.code_hash) == _hash(code), col(LinkCode.expires_at) > now)
-        .returning(col(LinkCode.group_id))
-    ).first()
+    with waiting_for_the_group(session.connection()):
+        used = session.execute(
+            delete(LinkCode)
+            .where(col(LinkCode.code_hash) == _hash(code), col(LinkCode.expires_at) > now)
+            .returning(col(LinkCode.group_id))
+        ).first()
     return session.get(Group, used[0]) if used is not None else None
 
 

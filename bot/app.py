@@ -21,9 +21,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.capacity import REQUEST_THREADS
 from bot.listeners import register_listeners
 from bot.manifest import BOT_SCOPES, INSTALL_PATH, OAUTH_REDIRECT_PATH
-from bot.server import REQUEST_THREADS
 from bot.service import Services
 from bot.settings import Settings
 from bot.slack_client import make_answer_path_client, make_web_client

@@ -4,6 +4,7 @@ served by waitress."""
 import logging
 import re
 import resource
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
-from bot.listeners.commands import edge_notice
+from bot.capacity import REQUEST_THREADS
+from bot.listeners.commands import RECEIVED_AT, edge_notice
 from bot.payloads import well_formed
 from handlers import calendar, page
 from handlers.commands import is_question
@@ -33,9 +35,6 @@ SLACK_PATH = "/slack/events"
 GROUP_PAGE = "/g/"
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
 MAX_BODY_BYTES = 256 * 1024
-# Threads that run requests; the Bolt app runs its listeners on as many. While the database does not
-# answer, each waits up to storage.db.SERVING seconds: this many commands at once still get an answer.
-REQUEST_THREADS = 16
 # Open connections waitress takes at most. Its default, 100, let 100 idle or half-sent connections stop
 # the bot; each costs a file descriptor and little else, since waitress reads without a thread.
 MAX_CONNECTIONS = 500
@@ -78,6 +77,7 @@ class SlackHandler(SlackRequestHandler):
         self.oauth_paths = (flow.install_path, flow.redirect_uri_path) if flow is not None else ()
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        received = time.monotonic()
         headers = request.get_headers()
         if not str(headers.get("x-slack-request-timestamp", "")).isdigit():
             return BoltResponse(status=401, body='{"error": "invalid request"}')
@@ -93,6 +93,7 @@ class SlackHandler(SlackRequestHandler):
             # Not signed yet (Bolt checks that): no warning for whatever anyone sends, and no raw text.
             log.info("slack: refused a malformed request (type %.40r)", bolt_request.body.get("type"))
             return BoltResponse(status=400, body='{"error": "malformed body"}')
+        bolt_request.context[RECEIVED_AT] = received
         response = self.app.dispatch(bolt_request)
         if response.status == 404:  # no listener for it: acknowledged, or Slack retries and complains
             return BoltResponse(status=200, body="")

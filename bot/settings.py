@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     gmg_public_page: bool = False
     # The language of the command line's answers (`gmg-bot ask --lang` chooses another).
     gmg_lang: str = DEFAULT
+    # Seconds a command's answer may take from the request's arrival before Slack is told it is on its
+    # way; it then follows through the command's response_url. Slack waits 3 s, its network included.
+    gmg_answer_within: float = Field(default=2.5, gt=0, le=2.8)
 
     @field_validator("database_url")
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import CursorResult, and_, bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import ReturningUpdate
 from sqlmodel import Session, col, select
 
 from storage.models import Delivery, PausedWorkspace
@@ -128,6 +129,21 @@ def claim_due(
 ) -> list[Delivery]:
     """Takes up to `limit` due deliveries for `worker` in one statement; a row leased by another worker
     (or locked by one, on PostgreSQL) is passed over, so each is claimed by one process at a time."""
+    claimed = session.execute(claim_statement(now=now, worker=worker, lease=lease, limit=limit)).all()
+    session.commit()
+    ids = [row[0] for row in claimed]
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(Delivery).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.next_attempt_at))
+        ).all()
+    )
+
+
+def claim_statement(*, now: datetime, worker: str, lease: timedelta, limit: int) -> ReturningUpdate[int]:
+    """The claim, which finds the due rows through the index on (state, next_attempt_at): sent and
+    failed rows pile up over the years, and every replica runs this every few seconds."""
     due = (
         select(Delivery.id)
         .where(
@@ -140,7 +156,7 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = session.execute(
+    return (
         update(Delivery)
         .where(
             col(Delivery.id).in_(due.scalar_subquery()),
@@ -148,15 +164,6 @@ def claim_due(
         )
         .values(lease_until=now + lease, claimed_by=worker, attempts=col(Delivery.attempts) + 1)
         .returning(col(Delivery.id))
-    ).all()
-    session.commit()
-    ids = [row[0] for row in claimed]
-    if not ids:
-        return []
-    return list(
-        session.exec(
-            select(Delivery).where(col(Delivery.id).in_(ids)).order_by(col(Delivery.next_attempt_at))
-        ).all()
     )
 
 

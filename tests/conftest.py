@@ -7,6 +7,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,10 +207,15 @@ class RunningBot:
         channel: str = "C0COORD1",
         timestamp: int | None = None,
         secret: str = SIGNING_SECRET,
+        response_url: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Sends a slash command exactly as Slack does; returns the status and the JSON answer."""
         body = slash_command_body(
-            text, user_id=user, team_id=team, channel_id=channel, response_url=self.slack.response_url
+            text,
+            user_id=user,
+            team_id=team,
+            channel_id=channel,
+            response_url=response_url or self.slack.response_url,
         )
         status, _, answer = post_signed(
             self.url + "/slack/events",
@@ -224,7 +230,13 @@ class RunningBot:
 @pytest.fixture
 def bot(database_url: str, slack: FakeSlack) -> Iterator[RunningBot]:
     """The bot's real app under its real server on a loopback port, against the fake Slack."""
-    settings = bot_settings(database_url, slack)
+    with running_bot(database_url, slack) as running:
+        yield running
+
+
+@contextmanager
+def running_bot(database_url: str, slack: FakeSlack, **settings_overrides: Any) -> Iterator[RunningBot]:
+    settings = bot_settings(database_url, slack, **settings_overrides)
     engine = make_engine(database_url)
     services = create_services(settings, engine)
     server = make_server(Routes(engine=engine, bolt_app=create_app(services)), host="127.0.0.1", port=0)

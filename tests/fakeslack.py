@@ -73,6 +73,7 @@ class Call:
     headers: dict[str, str]
     at: float
     team: str = ""  # the workspace of the bot token that made the call; "" for none or an unknown one
+    path: str = ""  # a response_url post's path, which names the command it answers
 
 
 @dataclass(frozen=True)
@@ -479,9 +480,11 @@ class FakeSlack:
 
     # -- Web API ---------------------------------------------------------------------------------
 
-    def _record(self, method: str, body: dict[str, Any], headers: dict[str, str], team: str = "") -> None:
+    def _record(
+        self, method: str, body: dict[str, Any], headers: dict[str, str], team: str = "", path: str = ""
+    ) -> None:
         with self._cond:
-            self._calls.append(Call(method, body, headers, time.monotonic(), team))
+            self._calls.append(Call(method, body, headers, time.monotonic(), team, path))
             self._cond.notify_all()
 
     def _team_of(self, token: str) -> str:
@@ -826,7 +829,7 @@ class _Handler(BaseHTTPRequestHandler):
                 payload = json.loads(raw)
             except json.JSONDecodeError:
                 return self._reply(400, b"invalid_payload", "text/html", {})
-            fake._record("response_url", payload, headers)
+            fake._record("response_url", payload, headers, path=parts.path)
             return self._reply(200, b"ok", "text/html", {})
         body: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
         if headers.get("content-type", "").startswith("application/json"):

@@ -899,7 +899,9 @@ QUESTION_NEEDLES = {
 
 
 def test_200_concurrent_signed_commands_are_all_answered_within_3_seconds(bot: RunningBot) -> None:
-    """Questions and changes at once, 16 at a time, in four workspaces that the burst itself creates."""
+    """Questions and changes at once, 16 at a time, in four workspaces that the burst itself creates.
+    Each is acknowledged within Slack's 3 s; one that the load made slower says so there, and its answer
+    follows through its response_url."""
     teams = ["T1", "TBURST2", "TBURST3", "TBURST4"]
     requests: list[tuple[str, str, str, str]] = []  # team, user, text, needle
     questions = list(QUESTION_NEEDLES.items())
@@ -912,23 +914,33 @@ def test_200_concurrent_signed_commands_are_all_answered_within_3_seconds(bot: R
             requests.append((teams[i % len(teams)], MEMBER, text, needle))
     random.Random(200).shuffle(requests)
 
-    def send(request: tuple[str, str, str, str]) -> tuple[int, str, float]:
-        team, user, text, _ = request
+    def send(numbered: tuple[int, tuple[str, str, str, str]]) -> tuple[int, str, float]:
+        number, (team, user, text, _) = numbered
         started = time.perf_counter()
-        status, answer = bot.command(text, user=user, team=team)
+        status, answer = bot.command(
+            text, user=user, team=team, response_url=f"{bot.slack.url}/commands/{team}/{number}/burst"
+        )
         return status, answer_text(answer), time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(send, requests))
-    failures = [
-        (req[0], req[2], status, shown[:200])
-        for req, (status, shown, _) in zip(requests, results, strict=True)
-        if status != 200 or req[3] not in shown
-    ]
-    assert not failures, failures
+        results = list(pool.map(send, enumerate(requests)))
     latencies = sorted(latency for _, _, latency in results)
     # Slack's own rule: an answer after 3 seconds is an error shown to the user.
     assert latencies[-1] < 3.0, f"slowest {latencies[-1]:.2f}s; p50 {latencies[len(latencies) // 2]:.3f}s"
+    late = [n for n, (_, shown, _) in enumerate(results) if "Still working on it" in shown]
+    followed = {
+        c.path: answer_text(c.body) for c in bot.slack.wait_for("response_url", len(late), timeout=30)
+    }
+    shown_in_the_end = [
+        followed.get(f"/commands/{requests[n][0]}/{n}/burst", "") if n in late else shown
+        for n, (_, shown, _) in enumerate(results)
+    ]
+    failures = [
+        (req[0], req[2], status, shown[:200])
+        for req, (status, _, _), shown in zip(requests, results, shown_in_the_end, strict=True)
+        if status != 200 or req[3] not in shown
+    ]
+    assert not failures, failures
     with Session(bot.services.engine) as session:
         for team in teams:
             group_id = default_group_id(session, team)

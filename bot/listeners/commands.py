@@ -1,16 +1,21 @@
-"""`/gmg ...`: answered in the acknowledgement itself, well within Slack's 3 seconds, in the language of
-the asker's Slack."""
+"""`/gmg ...`: answered in the acknowledgement itself, in the language of the asker's Slack; an answer that
+takes longer than Slack waits follows through the command's response_url."""
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.answer_cache import AnswerCache
 from bot.blocks import MAX_BLOCKS, answer_blocks, answer_text
+from bot.capacity import REQUEST_THREADS
 from bot.proposal_posts import update_posts
 from bot.service import Services
 from handlers import Response
@@ -20,12 +25,18 @@ from messages.render import render
 from storage.db import is_unavailable, unavailable_reason
 
 SHARE_ACTION = "gmg_share"
+# Where bot.server notes when a request came in (time.monotonic()), in the request's context.
+RECEIVED_AT = "gmg_received_at"
 log = logging.getLogger("gmg.requests")
 
 
 def edge_notice(message_id: str, language: str) -> str:
     """What the edge itself says when no command was answered (a failure, an outage)."""
     return render(say(message_id), "plain", language)
+
+
+def notice(message_id: str, language: str) -> dict[str, Any]:
+    return {"text": edge_notice(message_id, language), "response_type": "ephemeral"}
 
 
 def with_share_button(response: Response, command: str, language: str) -> list[Block]:
@@ -53,35 +64,43 @@ def outcome(response: Response) -> str:
     return "changed" if response.changed else "answered"
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A command's answer as Slack takes it, and the proposals whose posts now show an adoption."""
+
+    payload: dict[str, Any]
+    edited: tuple[int, ...] = ()
+
+
 def register(app: App, services: Services) -> None:
     cache = AnswerCache(engine=services.engine)
+    # Answers are worked out here while the listener waits for them, up to GMG_ANSWER_WITHIN: Slack
+    # shows the asker an error when a command is not answered within 3 s of its sending.
+    answering = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="gmg-answer")
 
-    @app.command("/gmg")
-    def gmg_command(ack: Ack, command: dict[str, Any]) -> None:
-        started = time.perf_counter()
+    def answer(command: dict[str, Any], received: float) -> Answer:
         text = command.get("text") or ""
         word = text.split()[0].lower()[:20] if text.split() else "help"
         team_id, user_id = command["team_id"], command["user_id"]  # checked by bot.server
         try:
             language = services.users.language(team_id, user_id)
             key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC), language=language)
-            answer = cache.get(key) if key else None
+            shown = cache.get(key) if key else None
             result = "answered"
             edited: tuple[int, ...] = ()
-            if answer is None:
+            if shown is None:
                 response = services.answer(
                     team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
                 )
-                answer, result = payload(response, text, language), outcome(response)
+                shown, result = payload(response, text, language), outcome(response)
                 edited = response.proposals
                 if key and result == "answered":
-                    cache.put(key, answer)
+                    cache.put(key, shown)
         except Exception as exc:
             language = services.users.known_language(team_id, user_id)
             if not is_unavailable(exc):
                 log.exception("command=%s user=%s team=%s outcome=error", word, user_id, team_id)
-                ack(text=edge_notice("answer.failure", language), response_type="ephemeral")
-                return
+                return Answer(notice("answer.failure", language))
             log.warning(
                 "command=%s user=%s team=%s outcome=unavailable reason=%s",
                 word,
@@ -89,19 +108,43 @@ def register(app: App, services: Services) -> None:
                 team_id,
                 unavailable_reason(exc),
             )
-            ack(text=edge_notice("answer.unavailable", language), response_type="ephemeral")
-            return
-        ack(**answer)
+            return Answer(notice("answer.unavailable", language))
         log.info(
             "command=%s user=%s team=%s outcome=%s ms=%.1f",
             word,
             user_id,
             team_id,
             result,
-            (time.perf_counter() - started) * 1000,
+            (time.monotonic() - received) * 1000,
         )
+        return Answer(shown, edited)
+
+    def answer_late(respond: Respond, work: Future[Answer]) -> None:
+        done = work.result()
+        try:
+            # In place of the note (answers to commands are ephemeral, as the note is).
+            respond(**done.payload, replace_original=True)
+        except (SlackApiError, OSError) as exc:
+            log.warning("command answer could not follow through response_url: %s", type(exc).__name__)
+        update_posts(services, done.edited)
+
+    @app.command("/gmg")
+    def gmg_command(ack: Ack, respond: Respond, command: dict[str, Any], context: BoltContext) -> None:
+        received = context.get(RECEIVED_AT) or time.monotonic()
+        work = answering.submit(answer, command, received)
+        try:
+            # Without a response_url nothing could follow: wait for the answer whatever it takes.
+            within = services.settings.gmg_answer_within
+            wait = received + within - time.monotonic() if command.get("response_url") else None
+            done = work.result(timeout=None if wait is None else max(wait, 0.0))
+        except TimeoutError:
+            language = services.users.known_language(command["team_id"], command["user_id"])
+            ack(**notice("answer.working", language))
+            work.add_done_callback(partial(answer_late, respond))
+            return
+        ack(**done.payload)
         # After the answer: the proposals' posts in the channels show an adoption.
-        update_posts(services, edited)
+        update_posts(services, done.edited)
 
     @app.action(SHARE_ACTION)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

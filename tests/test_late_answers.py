@@ -1,0 +1,65 @@
+"""A command whose answer takes longer than GMG_ANSWER_WITHIN is acknowledged within Slack's 3 s with
+a note, and its answer follows through the command's response_url, in place of the note."""
+
+import threading
+import time
+
+from sqlmodel import Session
+
+from storage import queries
+from tests.conftest import ADMIN, default_group_id, running_bot
+from tests.fakeslack import FakeSlack
+
+
+def test_a_change_held_up_by_another_is_acknowledged_and_its_answer_follows(
+    database_url: str, slack: FakeSlack
+) -> None:
+    with running_bot(database_url, slack, gmg_answer_within=0.3) as bot:
+        bot.command("chair")  # the workspace's group, set up
+        engine = bot.services.engine
+        with Session(engine) as setup:
+            group_id = default_group_id(setup)
+        # Another change of the group, still being saved: this one waits for it.
+        other = Session(engine)
+        queries.lock_for_update(session=other, group_id=group_id)
+        released = threading.Timer(1.0, other.commit)
+        released.start()
+        started = time.monotonic()
+        status, answer = bot.command(
+            "term set 2040 IOM Held up", user=ADMIN, response_url=f"{slack.url}/commands/T1/42/late"
+        )
+        acknowledged = time.monotonic() - started
+        followed = slack.wait_for("response_url", timeout=10)
+        released.join()
+        other.close()
+        with Session(engine) as session:
+            saved = [
+                t for t in queries.list_terms(session=session, group_id=group_id) if t.first_day.year == 2040
+            ]
+
+    # On SQLite the request's own record (bot/server.py's ReplayGuard) waits for the one writer too.
+    assert status == 200 and acknowledged < 3.0
+    assert answer["text"] == "Still working on it: the answer will appear here in a moment."
+    assert answer["response_type"] == "ephemeral"
+    assert len(followed) == 1 and followed[0].path == "/commands/T1/42/late"
+    assert "Term saved" in followed[0].body["text"] and followed[0].body["replace_original"] is True
+    assert [(t.chairs, t.theme) for t in saved] == [(["IOM"], "Held up")]
+
+
+def test_a_question_slow_to_learn_its_askers_language_follows_in_that_language(
+    database_url: str, slack: FakeSlack
+) -> None:
+    """Slack takes its time to say the asker's language: the note, written before it is known, is in
+    English; the answer that follows is in French."""
+    slack.add_user("UFRANCAIS", locale="fr-FR")
+    slack.hang("users.info", 0.8)
+    with running_bot(database_url, slack, gmg_answer_within=0.3) as bot:
+        started = time.monotonic()
+        status, answer = bot.command("chair 2011-03-15", user="UFRANCAIS")
+        acknowledged = time.monotonic() - started
+        followed = slack.wait_for("response_url", timeout=10)
+
+    assert status == 200 and acknowledged < 0.8
+    assert answer["text"] == "Still working on it: the answer will appear here in a moment."
+    assert "a présidé le GMG" in followed[0].body["text"], followed[0].body["text"]
+    assert followed[0].body["replace_original"] is True

@@ -1,6 +1,7 @@
 """Answers to questions, reused while everything they depend on stays the same: the registry says what
 that is for each command (handlers.forms.Depends), and the key holds exactly that. A repeated
-`/gmg chair` then costs one indexed read instead of loading the schedule."""
+`/gmg chair` then costs no database read at all while storage.change_watch says nothing changed, and
+one indexed read when something may have."""
 
 import threading
 from collections import OrderedDict
@@ -15,27 +16,35 @@ from handlers.commands import parse_question
 from handlers.forms import Depends
 from handlers.text import normalize_input
 from storage import groups
+from storage.change_watch import ChangeWatch, Generation
+from storage.groups import Clock
 from storage.schedule import schedule_day_at
 
 Key = tuple[Hashable, ...]
 
 
 class AnswerCache:
-    def __init__(self, *, engine: Engine, size: int = 4096) -> None:
+    def __init__(self, *, engine: Engine, watch: ChangeWatch, size: int = 4096) -> None:
         self.engine = engine
+        self.watch = watch
         self.size = size
         self._answers: OrderedDict[Key, dict[str, Any]] = OrderedDict()
+        # Each workspace's groups and their data versions, as read at a generation of the watch.
+        self._clocks: dict[str, tuple[Generation, list[Clock]]] = {}
         self._lock = threading.Lock()
 
-    def key(self, *, team_id: str, text: str, now: datetime, language: str) -> Key | None:
+    def key(
+        self, *, team_id: str, text: str, now: datetime, language: str, reading: bool = True
+    ) -> Key | None:
         """The cache key of a question, or None for a change, or a workspace not seen yet; answers in
-        each language are kept apart."""
+        each language are kept apart. Not `reading`: None rather than read the database."""
         question = parse_question(text)
         if question is None:
             return None
         group_word, form = question
-        with self.engine.connect() as connection:
-            clocks = groups.workspace_clocks(connection=connection, team_id=team_id)
+        clocks = self._workspace_clocks(team_id, reading)
+        if clocks is None:
+            return None
         named = [c for c in clocks if c[0] == groups.short_key(group_word)] if group_word else []
         chosen = named or [c for c in clocks if c[1]]
         if not chosen or (group_word and not named):
@@ -54,6 +63,24 @@ class AnswerCache:
             elif depends is Depends.CALENDAR_DAY:
                 parts.append(now.astimezone(ZoneInfo(timezone)).date())
         return tuple(parts)
+
+    def _workspace_clocks(self, team_id: str, reading: bool) -> list[Clock] | None:
+        # Taken before the read: a change saved meanwhile moves it, and the next question reads again.
+        generation = self.watch.generation()
+        with self._lock:
+            known = self._clocks.get(team_id)
+        if known is not None and generation is not None and known[0] == generation:
+            return known[1]
+        if not reading:
+            return None
+        with self.engine.connect() as connection:
+            clocks = groups.workspace_clocks(connection=connection, team_id=team_id)
+        if generation is not None:
+            with self._lock:
+                self._clocks[team_id] = (generation, clocks)
+                while len(self._clocks) > self.size:
+                    del self._clocks[next(iter(self._clocks))]
+        return clocks
 
     def get(self, key: Key) -> dict[str, Any] | None:
         with self._lock:

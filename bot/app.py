@@ -6,8 +6,8 @@ state stores keep their tokens on the bot's own database (tables made by migrati
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import TypedDict
 
 from slack_bolt import App
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -21,7 +21,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.capacity import REQUEST_THREADS
+from bot.capacity import ListenerThreads
 from bot.listeners import register_listeners
 from bot.manifest import BOT_SCOPES, INSTALL_PATH, OAUTH_REDIRECT_PATH
 from bot.service import Services
@@ -30,6 +30,7 @@ from bot.slack_client import make_answer_path_client, make_web_client
 from bot.slack_users import SlackUsers
 from bot.workspace_clients import WorkspaceClients
 from storage import installs
+from storage.change_watch import ChangeWatch
 
 # How long an "Add to Slack" link stays good (Slack's own default is 10 minutes).
 STATE_SECONDS = 600
@@ -54,6 +55,7 @@ def create_services(settings: Settings, engine: Engine) -> Services:
         clients=clients(partial(_client, base_url=base_url)),
         quick=quick,
         users=SlackUsers(clients=quick, operators=settings.admin_ids),
+        changes=ChangeWatch(engine),
         installations=installations,
     )
 
@@ -83,6 +85,21 @@ def _answer_path_client(token: str, *, base_url: str) -> WebClient:
     return make_answer_path_client(token=token, base_url=base_url)
 
 
+# Bolt's middleware for what the bot does not use (assistant threads, custom workflow functions,
+# conversation context): each runs on every request otherwise.
+class _Middleware(TypedDict):
+    ignoring_self_assistant_message_events_enabled: bool
+    attaching_function_token_enabled: bool
+    attaching_conversation_kwargs_enabled: bool
+
+
+UNUSED_MIDDLEWARE_OFF = _Middleware(
+    ignoring_self_assistant_message_events_enabled=False,
+    attaching_function_token_enabled=False,
+    attaching_conversation_kwargs_enabled=False,
+)
+
+
 def create_app(services: Services, *, verify_token: bool = True) -> App:
     """Bolt checks the token with `auth.test` here unless told not to (then on the first request)."""
     settings = services.settings
@@ -91,7 +108,8 @@ def create_app(services: Services, *, verify_token: bool = True) -> App:
             client=services.clients.for_team(""),
             token_verification_enabled=verify_token,
             signing_secret=settings.slack_signing_secret or None,
-            listener_executor=_listener_threads(),
+            listener_executor=ListenerThreads(),
+            **UNUSED_MIDDLEWARE_OFF,
         )
     else:
         app = App(
@@ -100,16 +118,11 @@ def create_app(services: Services, *, verify_token: bool = True) -> App:
             client=WebClient(base_url=settings.slack_api_base_url),
             signing_secret=settings.slack_signing_secret,
             oauth_settings=_oauth_settings(services, services.installations),
-            listener_executor=_listener_threads(),
+            listener_executor=ListenerThreads(),
+            **UNUSED_MIDDLEWARE_OFF,
         )
     register_listeners(app, services)
     return app
-
-
-def _listener_threads() -> ThreadPoolExecutor:
-    # Bolt runs listeners on 5 threads by default, fewer than the server's request threads: while the
-    # database is slow, requests would queue there past Slack's 3 s. One per request thread.
-    return ThreadPoolExecutor(max_workers=REQUEST_THREADS)
 
 
 def _oauth_settings(services: Services, installations: InstallationStore) -> OAuthSettings:

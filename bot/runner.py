@@ -121,6 +121,7 @@ def serve(settings: Settings, engine: Engine) -> None:
             serve_http(server, stop)
     finally:
         clock.stop(timeout=max(0.5, stop.deadline() - time.monotonic()))
+        services.close()
         log.info("stopped")
 
 

@@ -6,6 +6,7 @@ import re
 import resource
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
-from bot.capacity import REQUEST_THREADS
+from bot.capacity import REQUEST_THREADS, listeners_on_this_thread
 from bot.listeners.commands import RECEIVED_AT, edge_notice
 from bot.payloads import well_formed
 from handlers import calendar, page
@@ -94,7 +95,8 @@ class SlackHandler(SlackRequestHandler):
             log.info("slack: refused a malformed request (type %.40r)", bolt_request.body.get("type"))
             return BoltResponse(status=400, body='{"error": "malformed body"}')
         bolt_request.context[RECEIVED_AT] = received
-        response = self.app.dispatch(bolt_request)
+        with listeners_on_this_thread() if "command" in bolt_request.body else nullcontext():
+            response = self.app.dispatch(bolt_request)
         if response.status == 404:  # no listener for it: acknowledged, or Slack retries and complains
             return BoltResponse(status=200, body="")
         return response

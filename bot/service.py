@@ -1,21 +1,28 @@
 """What the Slack listeners share: settings, the database, the Slack client, and one way to answer."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.capacity import REQUEST_THREADS
 from bot.channels import SlackChannels
 from bot.settings import Settings
 from bot.slack_users import SlackUsers
 from bot.workspace_clients import NotInstalled, WorkspaceClients
 from handlers import Response, handle_command
 from storage import access
+from storage.change_watch import ChangeWatch
 from storage.models import Group
 from storage.transfer import ensure_workspace
+
+
+def _answering_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="gmg-answer")
 
 
 def nothing_to_wake() -> None:
@@ -30,10 +37,23 @@ class Services:
     clients: WorkspaceClients
     quick: WorkspaceClients
     users: SlackUsers
+    # Whether any group may have changed, without asking the database (answers kept in memory).
+    changes: ChangeWatch
     # Where the workspaces' installs are kept (OAuth); None with one workspace's SLACK_BOT_TOKEN.
     installations: InstallationStore | None = None
     # Called after a change, so that a theme post or re-planned reminder goes out at once.
     wake_dispatcher: Callable[[], None] = nothing_to_wake
+    # Where answers are worked out while the request waits for them (bot/listeners/commands.py).
+    answering: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=REQUEST_THREADS, thread_name_prefix="gmg-answer"
+        )
+    )
+
+    def close(self) -> None:
+        """At shutdown, once no request is being served."""
+        self.answering.shutdown(wait=False)
+        self.changes.stop()
 
     def answer(self, *, team_id: str, user_id: str, text: str, channel_id: str | None) -> Response:
         """Runs one /gmg command for a Slack user, in one transaction."""

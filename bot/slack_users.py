@@ -1,6 +1,6 @@
 """What Slack says about a person: whether they are a workspace admin or owner, and the language their
-Slack is set to. One `users.info` call answers both, cached for a few minutes; a lookup in flight is
-shared by whoever needs it.
+Slack is set to. One `users.info` call answers both, cached for a few minutes and then asked again in
+the background while the cached answer serves; a lookup in flight is shared by whoever needs it.
 
 An answer waits for the person's language only briefly (LANGUAGE_WAIT): when Slack is slow, it goes
 out in English and the lookup, left to finish, serves the person's next answers."""
@@ -19,6 +19,9 @@ from bot.workspace_clients import NotInstalled, WorkspaceClients
 from messages.languages import DEFAULT, of_locale
 
 CACHE_SECONDS = 300
+# Past CACHE_SECONDS, what Slack last said still serves while it is asked again, up to this age: an
+# answer never waits for Slack about someone it knows.
+STALE_SECONDS = 3600
 # Slack's word that there is no such person to ask about: no admin, and English. Any other error
 # (an outage Slack reports with a 200, a proxy's page) says nothing, and is asked again next time.
 NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible", "account_inactive"})
@@ -60,25 +63,34 @@ class SlackUsers:
 
     def known_language(self, team_id: str, user_id: str) -> str:
         """The user's language if already known, without asking Slack (for a quick failure notice)."""
-        with self._lock:
-            cached = self._cache.get((team_id, user_id))
-        return cached[1].language if cached else DEFAULT
+        return self.cached_language(team_id, user_id) or DEFAULT
+
+    def cached_language(self, team_id: str, user_id: str) -> str | None:
+        """The user's language if already known (and asked again in the background when it is due),
+        without waiting for Slack; None when not known yet."""
+        user = self._user(team_id, user_id, wait=0)
+        return user.language if user else None
 
     def _user(self, team_id: str, user_id: str, *, wait: float | None) -> SlackUser | None:
-        """The user as Slack describes them, from the cache or the lookup in flight; None when Slack
-        has not said within `wait` seconds."""
+        """The user as Slack describes them: from the cache (once CACHE_SECONDS old, asked again in
+        the background, and served meanwhile for up to STALE_SECONDS), or from the lookup in flight;
+        None when Slack has not said within `wait` seconds."""
         key = (team_id, user_id)
+        now = time.monotonic()
         with self._lock:
             cached = self._cache.get(key)
-            if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            if cached is not None and now - cached[0] < CACHE_SECONDS:
                 return cached[1]
             asking = self._asking.get(key)
             if asking is None:
                 asking = self._asking[key] = self._lookups.submit(self._ask, key)
+        if cached is not None and now - cached[0] < STALE_SECONDS:
+            return cached[1]
         try:
             return asking.result(timeout=wait)
         except FutureTimeout:
-            log.info("users.info for %s: no answer within %.1f s; asked again later", user_id, wait or 0)
+            if wait:
+                log.info("users.info for %s: no answer within %.1f s; asked again later", user_id, wait)
             return None
 
     def _ask(self, key: tuple[str, str]) -> SlackUser | None:

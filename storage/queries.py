@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, SQLModel, col, func, select
 
-from storage import replanning
+from storage import change_watch, replanning
 from storage.db import waiting_for_the_group
 from storage.models import (
     Admin,
@@ -90,6 +90,13 @@ def get_member(*, session: Session, group_id: int, code: str) -> Member | None:
 
 
 # Terms
+
+
+def delete_terms_starting(*, session: Session, group_id: int, first_days: list[date]) -> None:
+    """Removes the group's terms that start on those days (an import replacing them)."""
+    for start in range(0, len(first_days), 1000):  # a bound on the statement's parameters
+        chunk = first_days[start : start + 1000]
+        session.execute(delete(Term).where(col(Term.group_id) == group_id, col(Term.first_day).in_(chunk)))
 
 
 def term_on_or_before(*, session: Session, group_id: int, day: date) -> Term | None:
@@ -288,6 +295,7 @@ def add_audit_entry(
     )
     session.add(entry)
     replanning.mark_changed(session=session, group_id=group_id, at=at)
+    change_watch.mark_changed(session)
     with waiting_for_the_group(session.connection()):
         session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version) + 1))
     session.flush()

@@ -3,10 +3,12 @@ the whole result before it writes anything, the export, and a new workspace's fi
 
 import itertools
 import threading
-from datetime import datetime
+from collections import Counter
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -122,14 +124,13 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
     _check_members_once(doc.members)
     pool = _member_pool(members, doc.members)
     _check_names_unique(pool)
-    new_terms = [_term_from(t, pool, group_id, i) for i, t in enumerate(doc.terms)]
-    starts = [t.first_day for t in new_terms]
-    twice = sorted(d for d in set(starts) if starts.count(d) > 1)
+    new_terms = [_term_row(t, pool, group_id, i) for i, t in enumerate(doc.terms)]
+    twice = sorted(day for day, count in Counter(t["first_day"] for t in new_terms).items() if count > 1)
     if twice:
         raise ImportError_(f"terms ({twice[0]}): two terms start on that day")
-    for term in new_terms:
-        terms[term.first_day] = term
-    _check_no_overlap(sorted(terms.values(), key=lambda t: t.first_day))
+    spans = {day: (day, t.last_day) for day, t in terms.items()}
+    spans.update((t["first_day"], (t["first_day"], t["last_day"])) for t in new_terms)
+    _check_no_overlap(sorted(spans.values()))
     rotation = None
     if doc.rotation is not None:
         rotation = [_known_code(pool, code, f"rotation: {code!r}") for code in doc.rotation]
@@ -155,16 +156,12 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
         queries.delete_group_data(session=session, group_id=group_id)
         session.flush()
     session.add_all(incoming_members)
-    for term in new_terms:
-        existing = (
-            None
-            if replace
-            else queries.term_on_or_before(session=session, group_id=group_id, day=term.first_day)
-        )
-        if existing is not None and existing.first_day == term.first_day:
-            session.delete(existing)
-            session.flush()
-        session.add(term)
+    replaced = [t["first_day"] for t in new_terms if t["first_day"] in terms]
+    if replaced:
+        queries.delete_terms_starting(session=session, group_id=group_id, first_days=replaced)
+    # Rows in bulk, not ORM objects one by one: an import may hold 100,000 terms.
+    if new_terms:
+        session.execute(insert(Term), new_terms)
     if rotation is not None:
         queries.set_rotation(session=session, group_id=group_id, codes=rotation)
     if doc.reminders is not None:
@@ -257,22 +254,21 @@ def _known_code(members: list[MemberDoc], text: str, where: str) -> str:
     return member.code
 
 
-def _term_from(doc: TermDoc, members: list[MemberDoc], group_id: int, index: int) -> Term:
+def _term_row(doc: TermDoc, members: list[MemberDoc], group_id: int, index: int) -> dict[str, Any]:
     where = f"terms[{index}] ({doc.first_day})"
     if doc.last_day < doc.first_day:
         raise ImportError_(f"{where}: last_day {doc.last_day} is before first_day")
     chairs = [_known_code(members, c, f"{where}: chairs: {c!r}") for c in doc.chairs]
     if len(set(chairs)) != len(chairs):
         raise ImportError_(f"{where}: chairs: a member is named twice")
-    return Term(group_id=group_id, **doc.model_dump(exclude={"chairs", "checklist"}), chairs=chairs)
+    return {**doc.model_dump(exclude={"chairs", "checklist"}), "group_id": group_id, "chairs": chairs}
 
 
-def _check_no_overlap(terms: list[Term]) -> None:
-    for before, after in itertools.pairwise(terms):
-        if after.first_day <= before.last_day:
-            raise ImportError_(
-                f"terms ({after.first_day}): overlaps the term {before.first_day} to {before.last_day}"
-            )
+def _check_no_overlap(spans: list[tuple[date, date]]) -> None:
+    """`spans`: (first day, last day) of every term, in order."""
+    for (first, last), (after, _) in itertools.pairwise(spans):
+        if after <= last:
+            raise ImportError_(f"terms ({after}): overlaps the term {first} to {last}")
 
 
 # Export

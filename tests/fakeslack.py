@@ -384,6 +384,13 @@ class FakeSlack:
                 )
             return self.calls_to(method)
 
+    def wait_for_response(self, path: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The body of the first post to the response_url whose path is ``path`` (raise TimeoutError)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: any(c.path == path for c in self._calls), timeout):
+                raise TimeoutError(f"nothing was posted to the response_url {path}")
+            return next(c.body for c in self._calls if c.path == path)
+
     def reset(self) -> None:
         """Forget recorded calls and Socket Mode acks (configuration and failures stay)."""
         with self._cond:

@@ -55,7 +55,9 @@ def test_a_question_slow_to_learn_its_askers_language_follows_in_that_language(
     slack.hang("users.info", 0.8)
     with running_bot(database_url, slack, gmg_answer_within=0.3) as bot:
         started = time.monotonic()
-        status, answer = bot.command("chair 2011-03-15", user="UFRANCAIS")
+        status, answer = bot.command(
+            "chair 2011-03-15", user="UFRANCAIS", response_url=f"{slack.url}/commands/T1/43/late"
+        )
         acknowledged = time.monotonic() - started
         followed = slack.wait_for("response_url", timeout=10)
 

@@ -63,6 +63,7 @@ def oauth_bot(database_url: str, slack: FakeSlack) -> Iterator[RunningBot]:
     finally:
         server.close()
         thread.join(timeout=5)
+        services.close()
         engine.dispose()
 
 

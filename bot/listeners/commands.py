@@ -3,7 +3,7 @@ takes longer than Slack waits follows through the command's response_url."""
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.answer_cache import AnswerCache
 from bot.blocks import MAX_BLOCKS, answer_blocks, answer_text
-from bot.capacity import REQUEST_THREADS
 from bot.proposal_posts import update_posts
 from bot.service import Services
 from handlers import Response
@@ -58,6 +57,23 @@ def payload(response: Response, command: str, language: str) -> dict[str, Any]:
     }
 
 
+def command_word(command: dict[str, Any]) -> str:
+    """The command's first word, for the log (never its other words: they may hold anything)."""
+    words = (command.get("text") or "").split()
+    return words[0].lower()[:20] if words else "help"
+
+
+def log_answer(command: dict[str, Any], result: str, received: float) -> None:
+    log.info(
+        "command=%s user=%s team=%s outcome=%s ms=%.1f",
+        command_word(command),
+        command["user_id"],
+        command["team_id"],
+        result,
+        (time.monotonic() - received) * 1000,
+    )
+
+
 def outcome(response: Response) -> str:
     if not response.ok:
         return "refused"
@@ -73,14 +89,10 @@ class Answer:
 
 
 def register(app: App, services: Services) -> None:
-    cache = AnswerCache(engine=services.engine)
-    # Answers are worked out here while the listener waits for them, up to GMG_ANSWER_WITHIN: Slack
-    # shows the asker an error when a command is not answered within 3 s of its sending.
-    answering = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="gmg-answer")
+    cache = AnswerCache(engine=services.engine, watch=services.changes)
 
     def answer(command: dict[str, Any], received: float) -> Answer:
-        text = command.get("text") or ""
-        word = text.split()[0].lower()[:20] if text.split() else "help"
+        text, word = command.get("text") or "", command_word(command)
         team_id, user_id = command["team_id"], command["user_id"]  # checked by bot.server
         try:
             language = services.users.language(team_id, user_id)
@@ -109,14 +121,7 @@ def register(app: App, services: Services) -> None:
                 unavailable_reason(exc),
             )
             return Answer(notice("answer.unavailable", language))
-        log.info(
-            "command=%s user=%s team=%s outcome=%s ms=%.1f",
-            word,
-            user_id,
-            team_id,
-            result,
-            (time.monotonic() - received) * 1000,
-        )
+        log_answer(command, result, received)
         return Answer(shown, edited)
 
     def answer_late(respond: Respond, work: Future[Answer]) -> None:
@@ -128,10 +133,26 @@ def register(app: App, services: Services) -> None:
             log.warning("command answer could not follow through response_url: %s", type(exc).__name__)
         update_posts(services, done.edited)
 
+    def kept_answer(command: dict[str, Any]) -> dict[str, Any] | None:
+        """A question's answer kept in memory, for an asker whose language is known: neither the
+        database nor Slack is asked, so it is given at once."""
+        team_id, user_id = command["team_id"], command["user_id"]
+        language = services.users.cached_language(team_id, user_id)
+        if language is None:
+            return None
+        text = command.get("text") or ""
+        key = cache.key(team_id=team_id, text=text, now=datetime.now(UTC), language=language, reading=False)
+        return cache.get(key) if key else None
+
     @app.command("/gmg")
     def gmg_command(ack: Ack, respond: Respond, command: dict[str, Any], context: BoltContext) -> None:
         received = context.get(RECEIVED_AT) or time.monotonic()
-        work = answering.submit(answer, command, received)
+        kept = kept_answer(command)
+        if kept is not None:
+            ack(**kept)
+            log_answer(command, "answered", received)
+            return
+        work = services.answering.submit(answer, command, received)
         try:
             # Without a response_url nothing could follow: wait for the answer whatever it takes.
             within = services.settings.gmg_answer_within
@@ -143,8 +164,8 @@ def register(app: App, services: Services) -> None:
             work.add_done_callback(partial(answer_late, respond))
             return
         ack(**done.payload)
-        # After the answer: the proposals' posts in the channels show an adoption.
-        update_posts(services, done.edited)
+        if done.edited:  # after the answer, not holding it up: the proposals' posts show an adoption
+            services.answering.submit(update_posts, services, done.edited)
 
     @app.action(SHARE_ACTION)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

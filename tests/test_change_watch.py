@@ -1,0 +1,48 @@
+"""Answers kept in memory: a repeated question costs no database read while nothing changed, and a
+change saved by another process (another replica, the command line) is seen at once: on SQLite by
+`PRAGMA data_version`, on PostgreSQL by the notices of migration 0010's triggers."""
+
+import os
+import subprocess
+import sys
+import time
+
+from sqlalchemy import event
+
+from tests.conftest import RunningBot
+from tests.test_robustness import answer_text
+
+QUESTION = "theme 2011-H1"
+
+
+def test_a_repeated_question_reads_nothing_from_the_database(bot: RunningBot) -> None:
+    bot.command("help")  # the workspace's group, set up
+    first = answer_text(bot.command(QUESTION)[1])
+    statements: list[str] = []
+    event.listen(bot.services.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    again = [answer_text(bot.command(QUESTION)[1]) for _ in range(5)]
+    assert "Youth and global migration" in first
+    assert again == [first] * 5
+    assert statements == []
+
+
+def test_a_change_saved_by_another_process_is_answered_at_once(bot: RunningBot, database_url: str) -> None:
+    assert "Youth and global migration" in answer_text(bot.command(QUESTION)[1])
+    changed = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--team", "T1", "theme", "set", "2011-H1", "Set elsewhere"],
+        env={**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert changed.returncode == 0, changed.stderr
+    # The command line has committed: SQLite sees it on the next question; PostgreSQL's notice is
+    # on its way, and comes within moments.
+    seen_after = None
+    started = time.monotonic()
+    while time.monotonic() - started < 5:
+        if "Set elsewhere" in answer_text(bot.command(QUESTION)[1]):
+            seen_after = time.monotonic() - started
+            break
+        time.sleep(0.02)
+    assert seen_after is not None and seen_after < 1.0, seen_after

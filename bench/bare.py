@@ -14,23 +14,20 @@ from bot.settings import load_settings
 from bot.slack_client import make_web_client
 from storage.db import make_engine
 
-TUNED = {
-    "process_before_response": True,
-    "ssl_check_enabled": False,
-    "url_verification_enabled": False,
-    "ignoring_self_events_enabled": False,
-    "ignoring_self_assistant_message_events_enabled": False,
-    "attaching_function_token_enabled": False,
-    "attaching_conversation_kwargs_enabled": False,
-}
-
 
 def main() -> None:
     settings = load_settings()
+    tuned = "--tuned" in sys.argv[1:]
     app = App(
         client=make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_base_url),
         signing_secret=settings.slack_signing_secret,
-        **(TUNED if "--tuned" in sys.argv[1:] else {}),
+        process_before_response=tuned,
+        ssl_check_enabled=not tuned,
+        url_verification_enabled=not tuned,
+        ignoring_self_events_enabled=not tuned,
+        ignoring_self_assistant_message_events_enabled=not tuned,
+        attaching_function_token_enabled=not tuned,
+        attaching_conversation_kwargs_enabled=not tuned,
     )
 
     @app.command("/gmg")

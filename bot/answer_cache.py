@@ -4,6 +4,7 @@ that is for each command (handlers.forms.Depends), and the key holds exactly tha
 one indexed read when something may have."""
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import datetime
@@ -21,6 +22,9 @@ from storage.groups import Clock
 from storage.schedule import schedule_day_at
 
 Key = tuple[Hashable, ...]
+# The longest a workspace's data versions are trusted without a read, whatever the watch says: a bound
+# on any way it could miss a change.
+CLOCKS_FOR = 30.0
 
 
 class AnswerCache:
@@ -29,8 +33,8 @@ class AnswerCache:
         self.watch = watch
         self.size = size
         self._answers: OrderedDict[Key, dict[str, Any]] = OrderedDict()
-        # Each workspace's groups and their data versions, as read at a generation of the watch.
-        self._clocks: dict[str, tuple[Generation, list[Clock]]] = {}
+        # Each workspace's groups and their data versions, as read at a generation of the watch, and when.
+        self._clocks: dict[str, tuple[Generation, float, list[Clock]]] = {}
         self._lock = threading.Lock()
 
     def key(
@@ -69,15 +73,16 @@ class AnswerCache:
         generation = self.watch.generation()
         with self._lock:
             known = self._clocks.get(team_id)
-        if known is not None and generation is not None and known[0] == generation:
-            return known[1]
+        if known is not None and known[0] == generation and time.monotonic() - known[1] < CLOCKS_FOR:
+            return known[2]
         if not reading:
             return None
+        read_at = time.monotonic()
         with self.engine.connect() as connection:
             clocks = groups.workspace_clocks(connection=connection, team_id=team_id)
         if generation is not None:
             with self._lock:
-                self._clocks[team_id] = (generation, clocks)
+                self._clocks[team_id] = (generation, read_at, clocks)
                 while len(self._clocks) > self.size:
                     del self._clocks[next(iter(self._clocks))]
         return clocks

@@ -19,8 +19,8 @@ from bot.workspace_clients import NotInstalled, WorkspaceClients
 from messages.languages import DEFAULT, of_locale
 
 CACHE_SECONDS = 300
-# Past CACHE_SECONDS, what Slack last said still serves while it is asked again, up to this age: an
-# answer never waits for Slack about someone it knows.
+# Past CACHE_SECONDS, the language Slack last said still serves while it is asked again, up to this
+# age: an answer never waits for Slack about a reader it knows. (Whether someone is an admin does not.)
 STALE_SECONDS = 3600
 # Slack's word that there is no such person to ask about: no admin, and English. Any other error
 # (an outage Slack reports with a 200, a proxy's page) says nothing, and is asked again next time.
@@ -48,33 +48,36 @@ class SlackUsers:
 
     def is_admin(self, team_id: str, user_id: str) -> bool | None:
         """GMG_ADMINS, or an admin or owner of workspace `team_id` per `users.info`; None when Slack
-        fails or is slow to say (asked again next time)."""
+        fails or is slow to say (asked again next time). Never from an answer past CACHE_SECONDS: a
+        demoted admin is one no more within that."""
         if user_id in self.operators:
             return True
         # The client's own timeout bounds the wait.
-        user = self._user(team_id, user_id, wait=None)
+        user = self._user(team_id, user_id, wait=None, stale=False)
         return user.is_admin if user else None
 
     def language(self, team_id: str, user_id: str, *, wait: float | None = LANGUAGE_WAIT) -> str:
         """The language of the user's Slack (its locale); English when Slack does not say, or not
         within `wait` seconds."""
-        user = self._user(team_id, user_id, wait=wait)
+        user = self._user(team_id, user_id, wait=wait, stale=True)
         return user.language if user else DEFAULT
 
     def known_language(self, team_id: str, user_id: str) -> str:
-        """The user's language if already known, without asking Slack (for a quick failure notice)."""
-        return self.cached_language(team_id, user_id) or DEFAULT
+        """The user's language if ever known, without asking Slack (for a quick failure notice)."""
+        with self._lock:
+            cached = self._cache.get((team_id, user_id))
+        return cached[1].language if cached else DEFAULT
 
     def cached_language(self, team_id: str, user_id: str) -> str | None:
-        """The user's language if already known (and asked again in the background when it is due),
-        without waiting for Slack; None when not known yet."""
-        user = self._user(team_id, user_id, wait=0)
+        """The user's language if known (and asked again in the background when it is due), without
+        waiting for Slack; None when not known yet."""
+        user = self._user(team_id, user_id, wait=0, stale=True)
         return user.language if user else None
 
-    def _user(self, team_id: str, user_id: str, *, wait: float | None) -> SlackUser | None:
-        """The user as Slack describes them: from the cache (once CACHE_SECONDS old, asked again in
-        the background, and served meanwhile for up to STALE_SECONDS), or from the lookup in flight;
-        None when Slack has not said within `wait` seconds."""
+    def _user(self, team_id: str, user_id: str, *, wait: float | None, stale: bool) -> SlackUser | None:
+        """The user as Slack describes them: from the cache, or from the lookup in flight; None when
+        Slack has not said within `wait` seconds. Once CACHE_SECONDS old, a cached answer is asked
+        again; meanwhile it still serves, if `stale` allows, up to STALE_SECONDS."""
         key = (team_id, user_id)
         now = time.monotonic()
         with self._lock:
@@ -84,7 +87,7 @@ class SlackUsers:
             asking = self._asking.get(key)
             if asking is None:
                 asking = self._asking[key] = self._lookups.submit(self._ask, key)
-        if cached is not None and now - cached[0] < STALE_SECONDS:
+        if stale and cached is not None and now - cached[0] < STALE_SECONDS:
             return cached[1]
         try:
             return asking.result(timeout=wait)

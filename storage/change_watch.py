@@ -15,6 +15,8 @@ import os
 import select
 import sqlite3
 import threading
+import time
+import uuid
 from typing import Any
 
 import psycopg
@@ -23,9 +25,12 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 CHANNEL = "gmg_changes"
-# A silent listening connection is checked this often: a server that went away without closing it
-# (a failover) would otherwise leave the watch believing nothing changes.
-CHECK_EVERY = 10.0
+# A silent listening connection is checked this often, and its check must come back within PING_WAIT
+# (see ChangeWatch._serve); the payload of a check starts with PING.
+CHECK_EVERY = 5.0
+PING_WAIT = 2.0
+PING = "ping:"
+TRIGGERS = "SELECT count(*) FROM pg_trigger WHERE tgname IN ('group_changed', 'grouplink_changed')"
 # How long to wait before listening again after the connection failed.
 RETRY_AFTER = 1.0
 # The kernel gives up on a server that stopped answering instead of waiting for ever: keepalives while
@@ -62,6 +67,10 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
+class NotHeard(Exception):
+    """The listening connection cannot be trusted to hear changes."""
+
+
 class ChangeWatch:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -75,7 +84,8 @@ class ChangeWatch:
         if engine.dialect.name == "sqlite":
             path = engine.url.database
             if path and path != ":memory:":
-                self._sqlite = sqlite3.connect(path, check_same_thread=False)
+                # timeout=0: the pragma takes no lock, and a reader must never wait here.
+                self._sqlite = sqlite3.connect(path, check_same_thread=False, timeout=0)
         else:
             self._thread = threading.Thread(target=self._listen, name="change-watch", daemon=True)
             self._thread.start()
@@ -92,6 +102,8 @@ class ChangeWatch:
         return None if remote is None else (_local["generation"], remote)
 
     def stop(self) -> None:
+        if self._stopped.is_set():
+            return
         self._stopped.set()
         os.write(self._wake_write, b"x")
         with self._lock:
@@ -100,8 +112,9 @@ class ChangeWatch:
                 self._sqlite = None
         if self._thread is not None:
             self._thread.join(timeout=5)
-        os.close(self._wake_read)
-        os.close(self._wake_write)
+        if self._thread is None or not self._thread.is_alive():  # else it still polls the pipe
+            os.close(self._wake_read)
+            os.close(self._wake_write)
 
     def _listen(self) -> None:
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -110,25 +123,43 @@ class ChangeWatch:
         while not self._stopped.is_set():
             try:
                 with psycopg.connect(conninfo, autocommit=True) as connection:
+                    found = connection.execute(TRIGGERS).fetchone()
+                    if not found or found[0] < 2:
+                        raise NotHeard("the triggers of migration 0010 are missing")
                     connection.execute(f"LISTEN {CHANNEL}")
                     # Anything may have changed while nobody listened.
                     self._set(next(moved))
                     self._serve(connection, moved)
-            except psycopg.Error as exc:
-                log.warning("change watch: not listening (%s); answers read the database", type(exc).__name__)
+            except Exception as exc:  # whatever it is, nothing is heard until it listens again
+                log.warning("change watch: not listening (%s); answers read the database", exc)
             self._set(None)
             self._stopped.wait(RETRY_AFTER)
 
     def _serve(self, connection: psycopg.Connection[Any], moved: "itertools.count[int]") -> None:
+        """Hears changes until stopped. After CHECK_EVERY seconds of silence it sends a notice of its
+        own and must hear it within PING_WAIT: a server gone without a word, or a connection pooler
+        that does not pass notices on (PgBouncer in transaction mode), would otherwise pass for a
+        database where nothing changes."""
         poller = select.poll()  # not select(): it takes no descriptor above 1023
         poller.register(connection.pgconn.socket, select.POLLIN)
         poller.register(self._wake_read, select.POLLIN)
+        ping = f"{PING}{uuid.uuid4().hex}"
+        pinged_at: float | None = None
         while not self._stopped.is_set():
-            if not poller.poll(CHECK_EVERY * 1000):
-                connection.execute("SELECT 1")  # is the server still there?
-            # A notice, or the server closing the connection (which raises here).
-            for _ in connection.notifies(timeout=0):
-                self._set(next(moved))
+            # What came: notices, kept aside by psycopg while it read other answers, or on the socket.
+            for notice in connection.notifies(timeout=0):
+                if notice.payload == ping:
+                    pinged_at = None
+                elif not notice.payload.startswith(PING):  # another replica's check is no change
+                    self._set(next(moved))
+            if pinged_at is not None and time.monotonic() - pinged_at > PING_WAIT:
+                raise NotHeard("its own notice did not come back")
+            if (
+                not poller.poll((CHECK_EVERY if pinged_at is None else PING_WAIT / 4) * 1000)
+                and pinged_at is None
+            ):
+                connection.execute(f"NOTIFY {CHANNEL}, '{ping}'")
+                pinged_at = time.monotonic()
 
     def _set(self, remote: int | None) -> None:
         with self._lock:

@@ -7,12 +7,27 @@ import subprocess
 import sys
 import time
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 
-from tests.conftest import RunningBot
+from storage.db import make_engine
+from tests.conftest import RunningBot, running_bot
+from tests.fakeslack import FakeSlack
 from tests.test_robustness import answer_text
 
 QUESTION = "theme 2011-H1"
+
+
+def change_elsewhere(database_url: str) -> None:
+    """Changes the theme from another process, the command line."""
+    changed = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--team", "T1", "theme", "set", "2011-H1", "Set elsewhere"],
+        env={**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert changed.returncode == 0, changed.stderr
 
 
 def test_a_repeated_question_reads_nothing_from_the_database(bot: RunningBot) -> None:
@@ -28,14 +43,7 @@ def test_a_repeated_question_reads_nothing_from_the_database(bot: RunningBot) ->
 
 def test_a_change_saved_by_another_process_is_answered_at_once(bot: RunningBot, database_url: str) -> None:
     assert "Youth and global migration" in answer_text(bot.command(QUESTION)[1])
-    changed = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--team", "T1", "theme", "set", "2011-H1", "Set elsewhere"],
-        env={**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert changed.returncode == 0, changed.stderr
+    change_elsewhere(database_url)
     # The command line has committed: SQLite sees it on the next question; PostgreSQL's notice is
     # on its way, and comes within moments.
     seen_after = None
@@ -46,3 +54,31 @@ def test_a_change_saved_by_another_process_is_answered_at_once(bot: RunningBot, 
             break
         time.sleep(0.02)
     assert seen_after is not None and seen_after < 1.0, seen_after
+
+
+def test_without_its_triggers_the_watch_hears_nothing_and_answers_read_the_database(
+    database_url: str, slack: FakeSlack
+) -> None:
+    """A database whose notices cannot be trusted (here: migration 0010's triggers gone; so it is
+    behind a pooler that does not pass notices on) must not pass for one where nothing changes."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite needs no notices")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text('DROP TRIGGER group_changed ON "group"'))
+    try:
+        with running_bot(database_url, slack) as bot:
+            assert "Youth and global migration" in answer_text(bot.command(QUESTION)[1])
+            assert "Youth and global migration" in answer_text(bot.command(QUESTION)[1])
+            change_elsewhere(database_url)
+            after = answer_text(bot.command(QUESTION)[1])
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    'CREATE TRIGGER group_changed AFTER INSERT OR UPDATE OR DELETE ON "group" '
+                    "FOR EACH STATEMENT EXECUTE FUNCTION gmg_notify_change()"
+                )
+            )
+        engine.dispose()
+    assert "Set elsewhere" in after

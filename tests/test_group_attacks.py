@@ -184,7 +184,7 @@ def test_groups_answer_turns_at_each_groups_handover(bot: RunningBot) -> None:
     ok(bot, "NY term set 2029 AA")
     ok(bot, "NY term set 2030 BB")
     engine = bot.services.engine
-    cache = AnswerCache(engine=engine)
+    cache = AnswerCache(engine=engine, watch=bot.services.changes)
     # GMG (Zurich, handover 00:00) is on 1 Jan 2030 from 23:00 UTC; NY hands over at 05:00 UTC.
     before = datetime(2030, 1, 1, 4, 0, tzinfo=UTC)
     after = datetime(2030, 1, 1, 6, 0, tzinfo=UTC)

@@ -191,7 +191,7 @@ def test_the_cache_key_holds_the_calendar_day_and_questions_ask_slack_nothing(
 ) -> None:
     ok(bot, "chair")
     ok(bot, "settings handover 09:00")
-    cache = AnswerCache(engine=bot.services.engine)
+    cache = AnswerCache(engine=bot.services.engine, watch=bot.services.changes)
     # 23:59 and 00:01 in Zurich are the same schedule day (before the 09:00 handover) but not the same
     # calendar day: a countdown cached before midnight must not be served after it.
     before = datetime(2027, 3, 9, 22, 59, tzinfo=UTC)

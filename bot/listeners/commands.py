@@ -24,6 +24,8 @@ from messages.render import render
 from storage.db import is_unavailable, unavailable_reason
 
 SHARE_ACTION = "gmg_share"
+# An answer not started this long after it was asked for is not going to be on time.
+BUSY_AFTER = 0.5
 # Where bot.server notes when a request came in (time.monotonic()), in the request's context.
 RECEIVED_AT = "gmg_received_at"
 log = logging.getLogger("gmg.requests")
@@ -128,9 +130,11 @@ def register(app: App, services: Services) -> None:
         done = work.result()
         try:
             # In place of the note (answers to commands are ephemeral, as the note is).
-            respond(**done.payload, replace_original=True)
+            sent = respond(**done.payload, replace_original=True)
+            if sent.status_code != 200:
+                log.warning("a late answer was refused by its response_url: HTTP %s", sent.status_code)
         except (SlackApiError, OSError) as exc:
-            log.warning("command answer could not follow through response_url: %s", type(exc).__name__)
+            log.warning("a late answer could not go through its response_url: %s", type(exc).__name__)
         update_posts(services, done.edited)
 
     def kept_answer(command: dict[str, Any]) -> dict[str, Any] | None:
@@ -153,19 +157,30 @@ def register(app: App, services: Services) -> None:
             log_answer(command, "answered", received)
             return
         work = services.answering.submit(answer, command, received)
+        submitted = time.monotonic()
+        # Without a response_url nothing could follow: wait for the answer whatever it takes.
+        wait = received + services.settings.gmg_answer_within - submitted
         try:
-            # Without a response_url nothing could follow: wait for the answer whatever it takes.
-            within = services.settings.gmg_answer_within
-            wait = received + within - time.monotonic() if command.get("response_url") else None
-            done = work.result(timeout=None if wait is None else max(wait, 0.0))
+            done = work.result(timeout=max(wait, 0.0) if command.get("response_url") else None)
         except TimeoutError:
             language = services.users.known_language(command["team_id"], command["user_id"])
-            ack(**notice("answer.working", language))
-            work.add_done_callback(partial(answer_late, respond))
-            return
+            # Not started after waiting that long: every answering thread is busy, and this one would
+            # run only after them all. It is dropped, unstarted, and the asker told so.
+            if time.monotonic() - submitted >= BUSY_AFTER and work.cancel():
+                log_answer(command, "busy", received)
+                ack(**notice("answer.busy", language))
+                return
+            if not work.done():  # (done just now: answered below, rather than before the note)
+                ack(**notice("answer.working", language))
+                work.add_done_callback(partial(answer_late, respond))
+                return
+            done = work.result()
         ack(**done.payload)
         if done.edited:  # after the answer, not holding it up: the proposals' posts show an adoption
-            services.answering.submit(update_posts, services, done.edited)
+            try:
+                services.answering.submit(update_posts, services, done.edited)
+            except RuntimeError:  # shutting down: the posts show it from the next change on
+                log.info("proposal posts not updated: the bot is stopping")
 
     @app.action(SHARE_ACTION)
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -32,6 +32,7 @@ MESSAGES: dict[str, Template] = {
     "minute.",
     "answer.replayed": "This request was already received; it was not applied again.",
     "answer.working": "Still working on it: the answer will appear here in a moment.",
+    "answer.busy": "Too many requests at once, so nothing was changed. Please send it again in a moment.",
     "usage.failed": "That did not work",
     "usage.see_help": "See every command with `/gmg help`.",
     "usage.not_a_command": "`{word}` is not a /gmg command.",

@@ -25,7 +25,7 @@ TEAM = "TIMPORT"
 
 
 def write_terms(path: Path, terms: int) -> None:
-    """`terms` six-month terms in flow style, a group (a document) per TERMS_PER_GROUP."""
+    """`terms` terms of 30 days in flow style, a group (a document) per TERMS_PER_GROUP."""
     with path.open("w", encoding="utf-8") as out:
         for g in range(max(1, terms // TERMS_PER_GROUP)):
             out.write("---\n" if g else "")
@@ -35,9 +35,9 @@ def write_terms(path: Path, terms: int) -> None:
             out.write("members:\n  - {code: IOM, name: International Organization for Migration}\n")
             out.write("  - {code: ILO, name: International Labour Organization}\n")
             out.write("terms:\n")
-            first = date(1500, 1, 1)
+            first = date(1901, 1, 1)
             for i in range(min(TERMS_PER_GROUP, terms)):
-                last = first + timedelta(days=180)
+                last = first + timedelta(days=29)
                 chair = "IOM" if i % 2 else "ILO"
                 out.write(
                     f"  - {{first_day: {first}, last_day: {last}, chairs: [{chair}], theme: Theme {g}.{i}, "

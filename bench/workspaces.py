@@ -62,7 +62,14 @@ def fill(engine: Engine, workspaces: int) -> datetime:
                 {"team_id": team, "group_id": group_id, "short_key": "g", "is_default": True, "is_home": True}
             ],
             Member: [
-                {"group_id": group_id, "code": code, "name": code, "code_key": member_key(code)}
+                {
+                    "group_id": group_id,
+                    "code": code,
+                    "name": code,
+                    "code_key": member_key(code),
+                    "aliases": [],
+                    "focal_points": [],
+                }
                 for code in ("IOM", "ILO")
             ],
             Term: [

@@ -89,8 +89,11 @@ def make_engine(url: str, *, answer_within: float = SERVING) -> Engine:
         return engine
     engine = create_engine(
         url,
+        # Up to one connection for each thread that may hold one at once: 16 request threads (the
+        # replay guard), 16 answering threads (bot/capacity.py), 8 senders and the clock. Fewer, and a
+        # burst of slow changes made the next requests wait for a connection past Slack's 3 s.
         pool_size=10,
-        max_overflow=20,
+        max_overflow=40,
         pool_timeout=answer_within,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
     )

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.cli import LOCAL_OPERATOR, read_import
 from storage.db import make_engine, upgrade
-from storage.documents import parse_documents
+from storage.documents import iter_documents
 from storage.transfer import import_documents
 
 TERMS_PER_GROUP = 1_000
@@ -90,7 +90,7 @@ def main() -> None:
         import_documents(
             session=session,
             team_id=TEAM,
-            docs=parse_documents(read_import(path)),
+            docs=iter_documents(read_import(path)),
             replace=False,
             user_id=LOCAL_OPERATOR,
             now=datetime.now(UTC),

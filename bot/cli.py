@@ -26,7 +26,7 @@ from messages.languages import LANGUAGES, UnknownLanguage, check_language, unkno
 from messages.render import render
 from storage import groups
 from storage.db import BATCH, SERVING, is_unavailable, make_engine, upgrade
-from storage.documents import ImportError_, dump_yaml, dump_yaml_documents, parse_documents
+from storage.documents import ImportError_, dump_yaml, dump_yaml_documents, iter_documents
 from storage.models import Group
 from storage.transfer import ensure_workspace, export_document, import_documents
 
@@ -210,11 +210,10 @@ def import_command(file: Path, replace: bool, team: str | None) -> None:
     with Session(engine) as session:
         team_id = workspace(session, settings, team)
         try:
-            docs = parse_documents(text)
             imported = import_documents(
                 session=session,
                 team_id=team_id,
-                docs=docs,
+                docs=iter_documents(text),
                 replace=replace,
                 user_id=LOCAL_OPERATOR,
                 now=datetime.now(UTC),
@@ -224,11 +223,8 @@ def import_command(file: Path, replace: bool, team: str | None) -> None:
             session.rollback()
             fail(f"{file}: {exc}; nothing was imported")
         session.commit()
-        for group, doc in zip(imported, docs, strict=True):
-            click.echo(
-                f"Imported {len(doc.members)} members and {len(doc.terms)} terms into {group.short_name} "
-                f"({team_id})."
-            )
+        for group, members, terms in imported:
+            click.echo(f"Imported {members} members and {terms} terms into {group.short_name} ({team_id}).")
 
 
 @main.command("export")

@@ -2,8 +2,9 @@
 (one document per group, `---` between them) and written. Nothing here touches the database."""
 
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -294,28 +295,55 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping_once)
 
 
-def parse_documents(text: str) -> list[Document]:
+T = TypeVar("T")
+
+
+def numbered(items: Iterable[T]) -> Iterator[tuple[int | None, T]]:
+    """Each item with its index, or with None when it is the only one: messages name "document 2" only
+    in a file of several. Looks one item ahead, so that a stream is never held whole."""
+    stream = iter(items)
+    current = next(stream, _END)
+    following = next(stream, _END)
+    several = following is not _END
+    index = 0
+    while current is not _END:
+        yield (index if several else None), cast(T, current)
+        current, following = following, next(stream, _END)
+        index += 1
+
+
+_END = object()
+
+
+def iter_documents(text: str) -> Iterator[Document]:
     """One document per group, separated by `---` lines; a file of one document is one group. Each
-    names its group by `group.short_name`, and no two the same one."""
-    try:
-        raws = [raw for raw in yaml.load_all(text, Loader=_Loader) if raw is not None]
-    except yaml.YAMLError as exc:
-        raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
-    if not raws:
-        raise ImportError_("the file holds no document: write at least `group: {name: ...}`")
-    docs = [_validated(raw, i if len(raws) > 1 else None) for i, raw in enumerate(raws)]
+    names its group by `group.short_name`, and no two the same one. Read and checked one document at a
+    time, so that a file of many groups is never held whole as objects."""
     seen: dict[str, int] = {}
-    for i, doc in enumerate(docs):
+    for index, raw in numbered(_raw_documents(text)):
+        doc = _validated(raw, index)
+        i = index or 0
         first = seen.setdefault(groups.short_key(doc.group.short_name), i)
         if first != i:
             name = doc.group.short_name or "(no short name: the default group)"
             raise ImportError_(f"documents {first + 1} and {i + 1} are both the group {name}")
-    return docs
+        yield doc
+    if not seen:
+        raise ImportError_("the file holds no document: write at least `group: {name: ...}`")
+
+
+def _raw_documents(text: str) -> Iterator[Any]:
+    try:
+        for raw in yaml.load_all(text, Loader=_Loader):
+            if raw is not None:
+                yield raw
+    except yaml.YAMLError as exc:
+        raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
 
 
 def parse_document(text: str) -> Document:
     """A file of exactly one group."""
-    docs = parse_documents(text)
+    docs = list(iter_documents(text))
     if len(docs) != 1:
         raise ImportError_(f"the file holds {len(docs)} documents; one group was expected")
     return docs[0]

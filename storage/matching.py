@@ -1,6 +1,7 @@
 """How people name member agencies: `UN Women`, `un-women`, `UNWOMEN` and aliases are one member."""
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,6 +20,8 @@ class Named(Protocol):
 M = TypeVar("M", bound=Named)
 
 
+# Pure, and asked for the same few names again and again (each term of an import names its chairs).
+@functools.lru_cache(maxsize=4096)
 def member_key(text: str) -> str:
     """What a name compares by: fullwidth `FAO`, a decomposed `é` and other compatibility forms
     count as the characters they show (NFKC), in any case, without invisible characters, spaces,

@@ -4,9 +4,10 @@ the whole result before it writes anything, the export, and a new workspace's fi
 import itertools
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from storage.documents import (
     ImportError_,
     MemberDoc,
     TermDoc,
+    numbered,
     parse_document,
 )
 from storage.durations import format_duration, parse_duration
@@ -34,32 +36,40 @@ _SETTING_UP = threading.Lock()
 # Writing the merged result
 
 
+class Imported(NamedTuple):
+    group: Group
+    members: int
+    terms: int
+
+
 def import_documents(
     *,
     session: Session,
     team_id: str,
-    docs: list[Document],
+    docs: Iterable[Document],
     replace: bool,
     user_id: str,
     now: datetime,
     action: str,
-) -> list[Group]:
+) -> list[Imported]:
     """Imports each document into the workspace's group of its short name (the default group when it
     names none), adding the groups that do not exist yet; all or nothing (the caller commits). An
-    error names the document when the file holds several."""
-    targets = [_target(session, team_id, doc) for doc in docs]
-    for i, target in enumerate(targets):
-        first = targets.index(target)
-        if first != i and target is not None:
-            name = target.short_name if isinstance(target, Group) else target
-            raise ImportError_(f"documents {first + 1} and {i + 1} are both the group {name}")
-    imported = []
-    for i, (doc, target) in enumerate(zip(docs, targets, strict=True)):
+    error names the document when the file holds several. Documents are taken one at a time, so that
+    `iter_documents` of a large file is never held whole."""
+    imported: dict[int, tuple[int, Imported]] = {}
+    for index, doc in numbered(docs):
+        i = index or 0
+        target = _target(session, team_id, doc)
+        if isinstance(target, Group) and target.id in imported:
+            first = imported[target.id][0]
+            raise ImportError_(f"documents {first + 1} and {i + 1} are both the group {target.short_name}")
         try:
-            imported.append(_import_one(session, team_id, doc, target, replace, user_id, now, action))
+            group = _import_one(session, team_id, doc, target, replace, user_id, now, action)
         except ImportError_ as exc:
-            raise ImportError_(f"document {i + 1}: {exc}" if len(docs) > 1 else str(exc)) from exc
-    return imported
+            raise ImportError_(str(exc) if index is None else f"document {i + 1}: {exc}") from exc
+        assert group.id is not None
+        imported[group.id] = i, Imported(group, len(doc.members), len(doc.terms))
+    return [done for _, done in imported.values()]
 
 
 def _target(session: Session, team_id: str, doc: Document) -> Group | str | None:

@@ -561,3 +561,15 @@ def test_takeover_across_processes(tmp_path: Path, database_url: str, engine) ->
     with Session(engine) as s:
         names = [g.short_name for g in groups.workspace_groups(session=s, team_id="T1")]
     assert names == ["GFMD"], (names, results)
+
+
+def test_a_broken_later_document_leaves_nothing_imported(tmp_path: Path, database_url: str) -> None:
+    """Documents are read and written one at a time, in one transaction: a file whose last document
+    is not YAML leaves the earlier ones unwritten too."""
+    url = cli_url(database_url)
+    assert gmg_bot(["ask", "chair"], cwd=tmp_path, database_url=url).returncode == 0
+    before = counts(database_url)
+    good = "group: {name: One, short_name: ONE}\nmembers: [{code: AAA, name: First}]\n"
+    r = run(tmp_path, url, good + "---\n" + good.replace("ONE", "TWO") + "---\ngroup: {name: [\n")
+    assert r.returncode == 2 and "not valid YAML" in r.stderr and "nothing was imported" in r.stderr, r.stderr
+    assert counts(database_url) == before

@@ -388,7 +388,7 @@ def check_round_trip(session: Session, team_id: str) -> None:
     document = export_document(session=session, group=workspace_group(session, team_id))
     text = dump_yaml(document)
     other = team_id + "X"
-    [imported] = import_documents(
+    [(imported, _, _)] = import_documents(
         session=session,
         team_id=other,
         docs=[parse_document(text)],

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from storage import groups, queries
 from storage.db import DatabaseURLError, make_engine, normalize_database_url
-from storage.documents import ImportError_, dump_yaml, parse_document
+from storage.documents import ImportError_, dump_yaml, iter_documents, parse_document
 from storage.models import Group
 from storage.transfer import BUILT_IN, export_document, import_document, import_documents
 from tests.conftest import ADMIN, NOW, Asker, default_group_id, workspace_group
@@ -567,3 +567,14 @@ def test_export_to_a_path_that_cannot_be_written_is_a_user_error(tmp_path: Path)
     url = f"sqlite:///{tmp_path / 'gmg.db'}"
     result = gmg_bot(["export", str(tmp_path / "missing" / "gmg.yaml")], cwd=tmp_path, database_url=url)
     assert_user_error(result, "cannot write", "No such file or directory")
+
+
+def test_a_file_is_read_one_document_at_a_time() -> None:
+    """A file of many groups is never held whole: the first group is ready before a broken third one is
+    even read."""
+    docs = iter_documents(
+        "group: {name: One, short_name: ONE}\n---\ngroup: {name: Two, short_name: TWO}\n---\n[\n"
+    )
+    assert next(docs).group.short_name == "ONE"
+    with pytest.raises(ImportError_, match="not valid YAML"):
+        list(docs)

@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     # The language of the command line's answers (`gmg-bot ask --lang` chooses another).
     gmg_lang: str = DEFAULT
     # Seconds a command's answer may take from the request's arrival before Slack is told it is on its
-    # way; it then follows through the command's response_url. Slack waits 3 s, its network included.
-    gmg_answer_within: float = Field(default=2.5, gt=0, le=2.8)
+    # way; it then follows through the command's response_url. Slack waits 3 s, its network included,
+    # and the request's wait for a server thread is not counted here: a second is left for them.
+    gmg_answer_within: float = Field(default=2.0, gt=0, le=2.8)
 
     @field_validator("database_url")
     @classmethod

@@ -31,6 +31,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import create_engine
 
+from storage.lock_wait import lock_wait
 from storage.sqlite_writers import QueuedConnection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -135,15 +136,17 @@ def _statement_timeout(dbapi_connection: Any, _record: Any, *, ms: int) -> None:
 
 @contextmanager
 def waiting_for_the_group(connection: Connection) -> Iterator[None]:
-    """Lets the statement within wait up to LOCK_WAIT for a lock (PostgreSQL; SQLite's writers queue
-    in storage/sqlite_writers.py), then puts the serving bound back for the rest of the transaction."""
+    """Lets the statement within wait up to LOCK_WAIT for a lock, or longer where storage.lock_wait says
+    so (PostgreSQL; SQLite's writers queue in storage/sqlite_writers.py), then puts the serving bound
+    back for the rest of the transaction."""
     raw = connection.connection.dbapi_connection
-    if not isinstance(raw, _WatchedConnection) or raw.answer_within is None or raw.answer_within > LOCK_WAIT:
+    wait = lock_wait(LOCK_WAIT)
+    if not isinstance(raw, _WatchedConnection) or raw.answer_within is None or raw.answer_within > wait:
         yield
         return
     serving = raw.answer_within
-    connection.execute(text(f"SET LOCAL statement_timeout = {int(LOCK_WAIT * 1000)}"))
-    raw.answer_within = LOCK_WAIT + 0.3  # the server cancels first, as below
+    connection.execute(text(f"SET LOCAL statement_timeout = {int(wait * 1000)}"))
+    raw.answer_within = wait + 0.3  # the server cancels first, as below
     try:
         yield
     finally:

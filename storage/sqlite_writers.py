@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from storage.lock_wait import lock_wait
+
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"})
 _queues: dict[str, threading.Lock] = {}
 _queues_lock = threading.Lock()
@@ -25,7 +27,8 @@ def _queue_of(database: str) -> threading.Lock:
 
 class QueuedConnection(sqlite3.Connection):
     """A connection whose first write in a transaction waits for the process's other writers of the
-    same file, at most `wait` seconds, and then fails as SQLite does ("database is locked")."""
+    same file, at most `wait` seconds (longer for a change whose answer may follow, as
+    storage.lock_wait says), and then fails as SQLite does ("database is locked")."""
 
     def __init__(self, database: str, *args: Any, wait: float, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
@@ -39,7 +42,7 @@ class QueuedConnection(sqlite3.Connection):
     def take_turn(self, statement: str) -> None:
         if self._writing or statement.lstrip()[:7].split(" ", 1)[0].upper() not in _WRITES:
             return
-        if not self._queue.acquire(timeout=self._wait):
+        if not self._queue.acquire(timeout=lock_wait(self._wait)):
             raise sqlite3.OperationalError("database is locked")
         self._writing = True
 

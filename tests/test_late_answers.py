@@ -4,9 +4,11 @@ a note, and its answer follows through the command's response_url, in place of t
 import threading
 import time
 
+import pytest
 from sqlmodel import Session
 
 from storage import queries
+from storage.db import LOCK_WAIT
 from tests.conftest import ADMIN, default_group_id, running_bot
 from tests.fakeslack import FakeSlack
 
@@ -44,6 +46,38 @@ def test_a_change_held_up_by_another_is_acknowledged_and_its_answer_follows(
     assert len(followed) == 1 and followed[0].path == "/commands/T1/42/late"
     assert "Term saved" in followed[0].body["text"] and followed[0].body["replace_original"] is True
     assert [(t.chairs, t.theme) for t in saved] == [(["IOM"], "Held up")]
+
+
+def test_a_change_held_up_past_the_lock_wait_is_saved_and_its_answer_follows(
+    database_url: str, slack: FakeSlack
+) -> None:
+    """Held up longer than a change whose answer is awaited may wait (storage.db.LOCK_WAIT): with a
+    response_url the answer can follow, so the change waits its turn and is saved, rather than be
+    answered "the database is not answering"."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("on SQLite the request's own record (the replay guard) cannot wait past Slack's 3 s")
+    with running_bot(database_url, slack) as bot:
+        bot.command("chair")
+        engine = bot.services.engine
+        with Session(engine) as setup:
+            group_id = default_group_id(setup)
+        other = Session(engine)
+        queries.lock_for_update(session=other, group_id=group_id)
+        released = threading.Timer(LOCK_WAIT + 1.5, other.commit)
+        released.start()
+        status, answer = bot.command(
+            "term set 2041 IOM Held up long", user=ADMIN, response_url=f"{slack.url}/commands/T1/44/late"
+        )
+        followed = slack.wait_for("response_url", timeout=30)
+        released.join()
+        other.close()
+        with Session(engine) as session:
+            themes = [t.theme for t in queries.list_terms(session=session, group_id=group_id)]
+
+    assert status == 200
+    assert answer["text"] == "Still working on it: the answer will appear here in a moment."
+    assert "Term saved" in followed[0].body["text"], followed[0].body["text"]
+    assert "Held up long" in themes
 
 
 def test_a_question_slow_to_learn_its_askers_language_follows_in_that_language(

@@ -4,6 +4,7 @@ takes longer than Slack waits follows through the command's response_url."""
 import logging
 import time
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -22,6 +23,7 @@ from handlers.commands import is_question
 from messages import say
 from messages.render import render
 from storage.db import is_unavailable, unavailable_reason
+from storage.lock_wait import answer_may_follow
 
 SHARE_ACTION = "gmg_share"
 # An answer not started this long after it was asked for is not going to be on time.
@@ -103,9 +105,12 @@ def register(app: App, services: Services) -> None:
             result = "answered"
             edited: tuple[int, ...] = ()
             if shown is None:
-                response = services.answer(
-                    team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
-                )
+                # With a response_url the answer can follow after Slack's 3 s: a change then waits its
+                # turn behind the group's other changes rather than give up.
+                with answer_may_follow() if command.get("response_url") else nullcontext():
+                    response = services.answer(
+                        team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
+                    )
                 shown, result = payload(response, text, language), outcome(response)
                 edited = response.proposals
                 if key and result == "answered":

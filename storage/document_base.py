@@ -17,15 +17,15 @@ class Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
-        # PostgreSQL refuses NUL in text: refuse it here, naming the record, before anything is written.
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and "\x00" in v for v in texts):
-            raise ValueError("contains a NUL character")
-        # NFC: an accent written as a separate combining mark is stored as the one character it shows.
-        if isinstance(value, list):
-            return [nfc(v) for v in value]
-        return nfc(value)
+        return [clean_text(v) for v in value] if isinstance(value, list) else clean_text(value)
 
 
-def nfc(value: Any) -> Any:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+def clean_text(value: Any) -> Any:
+    """Text without NUL, in NFC; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    # PostgreSQL refuses NUL in text: refuse it here, naming the record, before anything is written.
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    # NFC: an accent written as a separate combining mark is stored as the one character it shows.
+    return value if value.isascii() else unicodedata.normalize("NFC", value)

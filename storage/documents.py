@@ -20,7 +20,7 @@ from pydantic import (
 from messages.languages import DEFAULT as DEFAULT_LANGUAGE
 from messages.languages import LANGUAGES, UnknownLanguage, check_language
 from storage import groups
-from storage.document_base import CHANNEL_ID, TEAM_ID, USER_ID, Strict, nfc
+from storage.document_base import CHANNEL_ID, TEAM_ID, USER_ID, Strict, clean_text
 from storage.durations import DurationError, format_duration, parse_duration
 from storage.handover_documents import MAX_CHECKLIST, ChecklistItemDoc, ChecklistTemplateDoc, ProposalDoc
 from storage.matching import canonical_code
@@ -77,16 +77,8 @@ def _by_language(value: Any) -> Any:
     return checked
 
 
-def _translated_text(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return nfc(value)
-
-
 # A member's full name in another language.
-TranslatedName = Annotated[
-    str, StringConstraints(min_length=1, max_length=200), BeforeValidator(_translated_text)
-]
+TranslatedName = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(clean_text)]
 
 
 class GroupDoc(Strict):
@@ -272,11 +264,18 @@ def _as_text(loader: SafeLoader, node: yaml.Node) -> str:
     return str(node.value)
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _mapping_once(loader: SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     """A mapping whose keys each appear once: YAML would let the last of two win, silently."""
+    if all(key_node.tag != _MERGE for key_node, _ in node.value):
+        mapping = loader.construct_mapping(node, deep=True)
+        if len(mapping) == len(node.value):  # the usual case, at once: no key was given twice
+            return mapping
     seen: dict[tuple[type, Any], int] = {}
     for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _MERGE:
             continue
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | float | bool):

@@ -4,7 +4,7 @@ the whole result before it writes anything, the export, and a new workspace's fi
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -143,7 +143,7 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
     _check_no_overlap(sorted(spans.values()))
     rotation = None
     if doc.rotation is not None:
-        rotation = [_known_code(pool, code, f"rotation: {code!r}") for code in doc.rotation]
+        rotation = [_known_code(pool, code, lambda: "rotation") for code in doc.rotation]
         repeated = [code for code in dict.fromkeys(rotation) if rotation.count(code) > 1]
         if repeated:
             raise ImportError_(f"rotation: {repeated[0]} appears twice; name each member once")
@@ -256,21 +256,25 @@ def _merge_members(members: dict[str, Member], docs: list[MemberDoc], group_id: 
     return changed
 
 
-def _known_code(members: list[MemberDoc], text: str, where: str) -> str:
+def _known_code(members: list[MemberDoc], text: str, where: Callable[[], str]) -> str:
+    """`where` names the place for an error, and is called only then (an import of many terms would
+    otherwise spend much of its time writing messages it never shows)."""
     member = resolve_member(members, text)
     if member is None:
         known = ", ".join(sorted(m.code for m in members)) or "none yet"
-        raise ImportError_(f"{where}: unknown member (known: {known})")
+        raise ImportError_(f"{where()}: {text!r}: unknown member (known: {known})")
     return member.code
 
 
 def _term_row(doc: TermDoc, members: list[MemberDoc], group_id: int, index: int) -> dict[str, Any]:
-    where = f"terms[{index}] ({doc.first_day})"
+    def where() -> str:
+        return f"terms[{index}] ({doc.first_day})"
+
     if doc.last_day < doc.first_day:
-        raise ImportError_(f"{where}: last_day {doc.last_day} is before first_day")
-    chairs = [_known_code(members, c, f"{where}: chairs: {c!r}") for c in doc.chairs]
+        raise ImportError_(f"{where()}: last_day {doc.last_day} is before first_day")
+    chairs = [_known_code(members, c, lambda: f"{where()}: chairs") for c in doc.chairs]
     if len(set(chairs)) != len(chairs):
-        raise ImportError_(f"{where}: chairs: a member is named twice")
+        raise ImportError_(f"{where()}: chairs: a member is named twice")
     return {**doc.model_dump(exclude={"chairs", "checklist"}), "group_id": group_id, "chairs": chairs}
 
 

@@ -4,7 +4,9 @@ so that answers kept in memory are reused until something changes.
 `generation()` returns a number that moves whenever a change may have been saved, by this process or
 any other; None when that cannot be known (the watch is down), and the caller then reads the database.
 - SQLite: `PRAGMA data_version` on a connection of the watch's own, which moves when any other
-  connection (of any process) commits. A read of shared memory, no I/O.
+  connection (of any process) commits, a read of shared memory; only then the count that migration
+  0012's triggers keep of the changes of groups and links (a delivery sent moves the first, not
+  the second).
 - PostgreSQL: a connection that LISTENs on `gmg_changes`, which the triggers of migration 0010 notify
   on every change of a group or of a workspace's links (in whatever process, even by hand in psql).
   Notices come a moment after the commit, so this process's own changes move the number at once."""
@@ -31,6 +33,11 @@ CHECK_EVERY = 5.0
 PING_WAIT = 2.0
 PING = "ping:"
 TRIGGERS = "SELECT count(*) FROM pg_trigger WHERE tgname IN ('group_changed', 'grouplink_changed')"
+# SQLite: the count, and none (so that answers read the database) while any of its 6 triggers is gone.
+SQLITE_COUNT = (
+    "SELECT n FROM gmg_change_count WHERE (SELECT count(*) FROM sqlite_master "
+    "WHERE type = 'trigger' AND name LIKE 'gmg_change_%') = 6"
+)
 # How long to wait before listening again after the connection failed.
 RETRY_AFTER = 1.0
 # The kernel gives up on a server that stopped answering instead of waiting for ever: keepalives while
@@ -78,6 +85,8 @@ class ChangeWatch:
         self._stopped = threading.Event()
         self._remote: int | None = None
         self._sqlite: sqlite3.Connection | None = None
+        # SQLite: the data_version at which the count was last read, and that count.
+        self._sqlite_read: tuple[int, int | None] | None = None
         self._thread: threading.Thread | None = None
         # Written to by stop(), so that the listening thread, waiting on the socket, wakes at once.
         self._wake_read, self._wake_write = os.pipe()
@@ -92,14 +101,20 @@ class ChangeWatch:
 
     def generation(self) -> Generation | None:
         with self._lock:
-            if self._sqlite is not None:
-                try:
-                    remote: int | None = self._sqlite.execute("PRAGMA data_version").fetchone()[0]
-                except sqlite3.Error:
-                    remote = None
-            else:
-                remote = self._remote
+            remote = self._sqlite_count(self._sqlite) if self._sqlite is not None else self._remote
         return None if remote is None else (_local["generation"], remote)
+
+    def _sqlite_count(self, connection: sqlite3.Connection) -> int | None:
+        try:
+            version: int = connection.execute("PRAGMA data_version").fetchone()[0]
+            if self._sqlite_read is None or self._sqlite_read[0] != version:
+                # Read after the version: a commit in between moves it again, and is read next time.
+                found = connection.execute(SQLITE_COUNT).fetchone()
+                self._sqlite_read = (version, None if found is None else found[0])
+        except sqlite3.Error:
+            self._sqlite_read = None
+            return None
+        return self._sqlite_read[1]
 
     def stop(self) -> None:
         if self._stopped.is_set():

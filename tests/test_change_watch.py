@@ -1,15 +1,18 @@
 """Answers kept in memory: a repeated question costs no database read while nothing changed, and a
 change saved by another process (another replica, the command line) is seen at once: on SQLite by
-`PRAGMA data_version`, on PostgreSQL by the notices of migration 0010's triggers."""
+`PRAGMA data_version` and migration 0012's count of changes, on PostgreSQL by the notices of migration
+0010's triggers."""
 
 import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import event, text
+from sqlmodel import Session
 
+from storage import requests
 from storage.db import make_engine
 from tests.conftest import RunningBot, running_bot
 from tests.fakeslack import FakeSlack
@@ -59,13 +62,14 @@ def test_a_change_saved_by_another_process_is_answered_at_once(bot: RunningBot, 
 def test_without_its_triggers_the_watch_hears_nothing_and_answers_read_the_database(
     database_url: str, slack: FakeSlack
 ) -> None:
-    """A database whose notices cannot be trusted (here: migration 0010's triggers gone; so it is
-    behind a pooler that does not pass notices on) must not pass for one where nothing changes."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite needs no notices")
+    """A database whose notices cannot be trusted (here: the triggers of migration 0010, or of 0012 on
+    SQLite, gone; so it is behind a pooler that does not pass notices on) must not pass for one where
+    nothing changes."""
     engine = make_engine(database_url)
+    sqlite = database_url.startswith("sqlite")
     with engine.begin() as connection:
-        connection.execute(text('DROP TRIGGER group_changed ON "group"'))
+        dropped = "gmg_change_group_update" if sqlite else 'group_changed ON "group"'
+        connection.execute(text(f"DROP TRIGGER {dropped}"))
     try:
         with running_bot(database_url, slack) as bot:
             assert "Youth and global migration" in answer_text(bot.command(QUESTION)[1])
@@ -76,9 +80,28 @@ def test_without_its_triggers_the_watch_hears_nothing_and_answers_read_the_datab
         with engine.begin() as connection:
             connection.execute(
                 text(
+                    'CREATE TRIGGER gmg_change_group_update AFTER UPDATE ON "group" '
+                    "BEGIN UPDATE gmg_change_count SET n = n + 1; END"
+                )
+                if sqlite
+                else text(
                     'CREATE TRIGGER group_changed AFTER INSERT OR UPDATE OR DELETE ON "group" '
                     "FOR EACH STATEMENT EXECUTE FUNCTION gmg_notify_change()"
                 )
             )
         engine.dispose()
     assert "Set elsewhere" in after
+
+
+def test_a_commit_that_changes_no_group_keeps_the_answers(bot: RunningBot) -> None:
+    """Deliveries sent, requests recorded, every group re-planned at start: commits that change no
+    group and no link leave kept answers as they are, with no database read."""
+    bot.command("help")
+    first = answer_text(bot.command(QUESTION)[1])
+    statements: list[str] = []
+    event.listen(bot.services.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with Session(make_engine(bot.services.settings.database_url)) as other:  # another connection
+        for number in range(3):
+            assert requests.first_time(session=other, key=f"bench:{number}", now=datetime.now(UTC))
+            assert answer_text(bot.command(QUESTION)[1]) == first
+    assert statements == []

@@ -99,12 +99,16 @@ class Dispatcher:
         self._starved = threading.Event()
 
     def replan_all(self) -> None:
-        """Plans the coming handovers of every group (time moves new ones into view)."""
+        """Plans the coming handovers of every group (time moves new ones into view). Each group is
+        loaded when its turn comes: with every group held in the session, each group's commit expired
+        all of them, a cost that grew with the square of their number (10,000 workspaces)."""
         now = self.clock()
         with Session(self.engine) as session:
-            for group in groups.all_groups(session=session):
-                notices.replan(session=session, group=group, now=now)
-                session.commit()
+            for group_id in groups.all_group_ids(session=session):
+                group = queries.get_group(session=session, group_id=group_id)
+                if group is not None:  # not removed meanwhile
+                    notices.replan(session=session, group=group, now=now)
+                    session.commit()
 
     def next_due(self) -> datetime | None:
         with Session(self.engine) as session:

@@ -6,7 +6,7 @@ The command line works in the workspace `local`; the first Slack workspace the b
 over the groups prepared there."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, update
@@ -106,8 +106,8 @@ def workspace_clocks(*, connection: Connection, team_id: str) -> list[Clock]:
     ]
 
 
-def all_groups(*, session: Session) -> Sequence[Group]:
-    return session.exec(select(Group).order_by(col(Group.id))).all()
+def all_group_ids(*, session: Session) -> list[int]:
+    return [i for i in session.exec(select(col(Group.id)).order_by(col(Group.id))) if i is not None]
 
 
 def teams_of(*, session: Session, group_id: int) -> list[str]:

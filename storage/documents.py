@@ -169,7 +169,10 @@ class TermDoc(Strict):
     description: str = Field(default="", max_length=3000)
     note: str = Field(default="", max_length=1000)
     # The theme in other languages: `{fr: {theme: ..., description: ...}, es: {...}}`.
-    translations: Annotated[dict[str, TranslationDoc], BeforeValidator(_by_language)] = {}
+    # (A factory: a `{}` default would be deep-copied for every term.)
+    translations: Annotated[dict[str, TranslationDoc], BeforeValidator(_by_language)] = Field(
+        default_factory=dict
+    )
     # The checklist of the handover at the term's first day; none: the one there is stays (on a merge).
     checklist: list[ChecklistItemDoc] | None = Field(default=None, max_length=MAX_CHECKLIST)
 

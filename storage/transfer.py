@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from storage import groups, handover, handover_transfer, queries
 from storage.documents import (
@@ -169,9 +169,10 @@ def import_document(*, session: Session, group: Group, team_id: str, doc: Docume
     replaced = [t["first_day"] for t in new_terms if t["first_day"] in terms]
     if replaced:
         queries.delete_terms_starting(session=session, group_id=group_id, first_days=replaced)
-    # Rows in bulk, not ORM objects one by one: an import may hold 100,000 terms.
+    # Rows in bulk into the table, not ORM objects (nor through the ORM's bulk insert, which still
+    # handles each row on its own): an import may hold 100,000 terms.
     if new_terms:
-        session.execute(insert(Term), new_terms)
+        session.execute(insert(SQLModel.metadata.tables["term"]), new_terms)
     if rotation is not None:
         queries.set_rotation(session=session, group_id=group_id, codes=rotation)
     if doc.reminders is not None:

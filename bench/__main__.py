@@ -4,10 +4,12 @@
    Bolt's default settings on the same server stack, and beside one tuned with Bolt's own settings,
    taking turns, 8 connections.
 2. Import: `gmg-bot import` of 10,000 and 100,000 terms against PyYAML's C loader reading the same
-   file alone; its peak memory; a file over the size limit refused.
+   file alone (the best of each over the rounds); its peak memory; a file over the size limit refused.
 3. Dispatch: lag from due time to Slack post for 1,000 deliveries to 1,000 channels falling due at
    one instant (and within one minute); fan-out of one theme post to 500 rate-limited channels.
-4. Ten thousand workspaces: not measured (see the README).
+4. Ten thousand workspaces on PostgreSQL, each with a handover the same day, two `gmg-bot run`
+   replicas, a fake Slack allowing one message per second per channel: each channel's reminder
+   exactly once, and the time until all are sent.
 5. The earlier targets: the bot with 100,000 terms against 20; resident memory with 100,000 terms;
    time from start to a healthy /healthz.
 """
@@ -289,8 +291,14 @@ def main() -> None:
         for terms in (10_000, 100_000):
             file = workdir / f"import-{terms}.yaml"
             write_terms(file, terms)
-            floor = parse_floor(file)
-            seconds, peak = import_run(file, f"sqlite:///{workdir / f'import-{terms}.db'}")
+            # The best of each over the rounds, taken in turns: one slow moment of the machine would
+            # otherwise decide the ratio.
+            floors, runs = [], []
+            for round_number in range(args.rounds):
+                floors.append(parse_floor(file))
+                runs.append(import_run(file, f"sqlite:///{workdir / f'import-{terms}-{round_number}.db'}"))
+            floor, seconds = min(floors), min(s for s, _ in runs)
+            peak = max(p for _, p in runs)
             seconds_of[terms] = seconds
             rows.append(
                 (

@@ -3,6 +3,7 @@
 `/gmg [GROUP] COMMAND ...`: when the first word is the short name of one of the workspace's groups, the
 command is about that group; otherwise about the workspace's default group."""
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -149,6 +150,9 @@ def _dispatch(ctx: Context, command: str, tokens: list[Token]) -> Response:
     return response
 
 
+# Kept: a request asks this twice (the replay guard, then the answer's cache key), and the same
+# questions come again and again.
+@functools.lru_cache(maxsize=1024)
 def parse_question(text: str) -> tuple[str, Form] | None:
     """For a question (an answer the same for everyone who asks): the group word it starts with (""
     for none) and its form; None for a change or a command that is not one. A first word that is no

@@ -44,11 +44,7 @@ class Services:
     # Called after a change, so that a theme post or re-planned reminder goes out at once.
     wake_dispatcher: Callable[[], None] = nothing_to_wake
     # Where answers are worked out while the request waits for them (bot/listeners/commands.py).
-    answering: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(
-            max_workers=REQUEST_THREADS, thread_name_prefix="gmg-answer"
-        )
-    )
+    answering: ThreadPoolExecutor = field(default_factory=_answering_threads)
 
     def close(self) -> None:
         """At shutdown, once no request is being served."""

@@ -2,9 +2,11 @@
 takes longer than Slack waits follows through the command's response_url."""
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -16,6 +18,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.answer_cache import AnswerCache
 from bot.blocks import MAX_BLOCKS, answer_blocks, answer_text
+from bot.capacity import REQUEST_THREADS
 from bot.proposal_posts import update_posts
 from bot.service import Services
 from handlers import Response
@@ -92,8 +95,29 @@ class Answer:
     edited: tuple[int, ...] = ()
 
 
+@contextmanager
+def patience(slots: threading.BoundedSemaphore, command: dict[str, Any]) -> Iterator[None]:
+    """With a response_url the answer can follow after Slack's 3 s: a change then waits its turn
+    behind the group's other changes rather than give up (storage.lock_wait), while a slot is free.
+    The slots keep threads for questions and other groups when one group's changes pile up."""
+    if (
+        not command.get("response_url")
+        or is_question(command.get("text") or "")
+        or not slots.acquire(blocking=False)
+    ):
+        yield
+        return
+    try:
+        with answer_may_follow():
+            yield
+    finally:
+        slots.release()
+
+
 def register(app: App, services: Services) -> None:
     cache = AnswerCache(engine=services.engine, watch=services.changes)
+    # At most half the answering threads wait long for a group's lock.
+    patient = threading.BoundedSemaphore(REQUEST_THREADS // 2)
 
     def answer(command: dict[str, Any], received: float) -> Answer:
         text, word = command.get("text") or "", command_word(command)
@@ -105,9 +129,7 @@ def register(app: App, services: Services) -> None:
             result = "answered"
             edited: tuple[int, ...] = ()
             if shown is None:
-                # With a response_url the answer can follow after Slack's 3 s: a change then waits its
-                # turn behind the group's other changes rather than give up.
-                with answer_may_follow() if command.get("response_url") else nullcontext():
+                with patience(patient, command):
                     response = services.answer(
                         team_id=team_id, user_id=user_id, text=text, channel_id=command.get("channel_id")
                     )

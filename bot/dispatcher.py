@@ -105,10 +105,13 @@ class Dispatcher:
         now = self.clock()
         with Session(self.engine) as session:
             for group_id in groups.all_group_ids(session=session):
+                # Changes to the group wait until its plan is written: a plan read before a change
+                # and written after it would undo the change's own re-planning.
+                queries.lock_for_planning(session=session, group_id=group_id)
                 group = queries.get_group(session=session, group_id=group_id)
                 if group is not None:  # not removed meanwhile
                     notices.replan(session=session, group=group, now=now)
-                    session.commit()
+                session.commit()
 
     def next_due(self) -> datetime | None:
         with Session(self.engine) as session:

@@ -2,7 +2,7 @@
 (one document per group, `---` between them) and written. Nothing here touches the database."""
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import date, time
 from typing import Annotated, Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -260,7 +260,18 @@ def check_clock(value: str) -> str:
 
 
 class _Loader(SafeLoader):
-    """Safe YAML that leaves dates as text: validation then names the record of a day like 2011-02-30."""
+    """Safe YAML that leaves dates as text: validation then names the record of a day like 2011-02-30;
+    and refuses a key given twice."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # The mappings of the document whose keys were checked, by id: PyYAML's handling of merge keys
+        # (`<<`) rewrites a merged mapping in place, after which its keys can no longer be told apart.
+        self.checked: set[int] = set()
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        self.checked.clear()  # a node's id may be another's in the next document
+        return super().construct_document(node)
 
 
 def _as_text(loader: SafeLoader, node: yaml.Node) -> str:
@@ -270,27 +281,42 @@ def _as_text(loader: SafeLoader, node: yaml.Node) -> str:
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _mapping_once(loader: SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _mapping_once(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
     """A mapping whose keys each appear once: YAML would let the last of two win, silently."""
-    if all(key_node.tag != _MERGE for key_node, _ in node.value):
-        mapping = loader.construct_mapping(node, deep=True)
-        if len(mapping) == len(node.value):  # the usual case, at once: no key was given twice
-            return mapping
-    seen: dict[tuple[type, Any], int] = {}
-    for key_node, _ in node.value:
-        if key_node.tag == _MERGE:
-            continue
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int | float | bool):
-            continue
+    if any(key_node.tag == _MERGE for key_node, _ in node.value):
+        _check_keys_once(loader, node)  # before PyYAML merges, which rewrites the mappings
+        return loader.construct_mapping(node, deep=True)
+    mapping = loader.construct_mapping(node, deep=True)
+    if len(mapping) < len(node.value):  # two keys became one: say which (the usual case skips this)
+        _check_keys_once(loader, node)
+    return mapping
+
+
+def _check_keys_once(loader: _Loader, node: yaml.MappingNode) -> None:
+    """Refuses a key given twice in `node` (two keys equal once read, like 1 and 1.0, included) or in a
+    mapping merged into it. A key given in the mapping itself and also merged in is YAML's override."""
+    if id(node) in loader.checked:
+        return
+    loader.checked.add(id(node))
+    seen: dict[Any, int] = {}
+    for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
-        if (type(key), key) in seen:
+        if key_node.tag == _MERGE:
+            key: Any = "<<"
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for mapping in merged:
+                if isinstance(mapping, yaml.MappingNode):
+                    _check_keys_once(loader, mapping)
+        else:
+            key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            continue  # PyYAML refuses it when it builds the mapping
+        if key in seen:
             raise ImportError_(
                 f"line {line}: the key `{key}` appears twice in one mapping "
-                f"(first on line {seen[type(key), key]}); keep one"
+                f"(first on line {seen[key]}); keep one"
             )
-        seen[type(key), key] = line
-    return loader.construct_mapping(node, deep=True)
+        seen[key] = line
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
@@ -339,6 +365,11 @@ def _raw_documents(text: str) -> Iterator[Any]:
         for raw in yaml.load_all(text, Loader=_Loader):
             if raw is not None:
                 yield raw
+    except yaml.MarkedYAMLError as exc:
+        # Where it went wrong and what was wrong (not the whole text, which quotes the input).
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ImportError_(f"not valid YAML: {where}{exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
         raise ImportError_(f"not valid YAML: {exc}".splitlines()[0]) from exc
 

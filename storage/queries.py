@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, update
+from sqlalchemy import CursorResult, delete, text, update
 from sqlmodel import Session, SQLModel, col, func, select
 
 from storage import change_watch, replanning
@@ -312,6 +312,17 @@ def lock_for_update(*, session: Session, group_id: int, record: SQLModel | None 
         session.execute(update(Group).where(col(Group.id) == group_id).values(version=col(Group.version)))
     if record is not None:
         session.refresh(record)
+
+
+def lock_for_planning(*, session: Session, group_id: int) -> None:
+    """Makes the group's changes wait until this transaction ends, as lock_for_update does, but without
+    writing to the group's row, which would count as a change of it (migration 0010's notices, 0012's
+    count) and make every replica read its answers again. For re-planning: a change saved between
+    reading a plan's data and writing the plan would otherwise be undone by a stale plan."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Group.id).where(col(Group.id) == group_id).with_for_update())
+    else:  # SQLite locks the whole file: a write that changes nothing takes its one writer
+        session.execute(text("UPDATE gmg_change_count SET n = n WHERE 0"))
 
 
 def list_audit_entries(*, session: Session, group_id: int, limit: int) -> Sequence[AuditEntry]:

@@ -42,15 +42,23 @@ class QueuedConnection(sqlite3.Connection):
     def take_turn(self, statement: str) -> None:
         if self._writing or statement.lstrip()[:7].split(" ", 1)[0].upper() not in _WRITES:
             return
-        if not self._queue.acquire(timeout=lock_wait(self._wait)):
+        wait = lock_wait(self._wait)
+        if not self._queue.acquire(timeout=wait):
             raise sqlite3.OperationalError("database is locked")
         self._writing = True
+        if wait != self._wait:  # another process's writer, met at SQLite's own lock, as long
+            self._busy_timeout(wait)
 
     def end_turn(self) -> None:
         """After a commit, a rollback, or a write outside a transaction (autocommit)."""
         if self._writing and not self.in_transaction:
             self._writing = False
+            self._busy_timeout(self._wait)
             self._queue.release()
+
+    def _busy_timeout(self, seconds: float) -> None:
+        # A plain cursor: this is no statement of the transaction's, and takes no turn.
+        sqlite3.Cursor(self).execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def commit(self) -> None:
         try:

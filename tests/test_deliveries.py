@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from bot.slack_client import make_web_client
 from bot.workspace_clients import WorkspaceClients
 from handlers import Response, handle_command
 from storage import deliveries, groups, queries
+from storage.change_watch import ChangeWatch
 from storage.documents import parse_document
 from storage.models import Delivery, Group
 from storage.transfer import import_document
@@ -406,3 +408,39 @@ def test_two_processes_send_each_delivery_exactly_once(env: Env, database_url: s
     counts = Counter(c.body["channel"] for c in env.slack.calls_to("chat.postMessage"))
     assert len(counts) == 200 and set(counts.values()) == {1}
     assert len(env.rows(kind="theme", state="sent")) == 200
+
+
+def test_a_change_waits_while_its_group_is_being_replanned(env: Env) -> None:
+    """Re-planning holds the group from reading its data to writing its plan (as replan_all does, with
+    queries.lock_for_planning): a change saved in between would be undone by the stale plan, an
+    unsubscribed channel reminded again. Holding it is no change of the group: kept answers stay."""
+    watch = ChangeWatch(env.engine)
+    for _ in range(100):  # PostgreSQL: until it listens
+        if (seen := watch.generation()) is not None:
+            break
+        time.sleep(0.05)
+    with Session(env.engine) as planning:
+        queries.lock_for_planning(session=planning, group_id=env.group_id)
+        planning.commit()
+    time.sleep(0.3)  # PostgreSQL's notice, had there been one
+    unchanged = seen is not None and watch.generation() == seen
+    watch.stop()
+
+    planning = Session(env.engine)
+    queries.lock_for_planning(session=planning, group_id=env.group_id)
+    done: list[tuple[Response, float]] = []
+    worker = threading.Thread(
+        target=lambda: done.append((env.ask("unsubscribe <#CREMIND1> reminders"), time.monotonic()))
+    )
+    worker.start()
+    time.sleep(1.0)
+    waited = done == []
+    released = time.monotonic()
+    planning.commit()
+    planning.close()
+    worker.join(timeout=10)
+
+    assert unchanged, "holding the group for a plan counted as a change of it"
+    assert waited, "the change did not wait for the plan"
+    [(response, finished)] = done
+    assert response.ok and finished >= released

@@ -1,16 +1,21 @@
 """A command whose answer takes longer than GMG_ANSWER_WITHIN is acknowledged within Slack's 3 s with
 a note, and its answer follows through the command's response_url, in place of the note."""
 
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.capacity import REQUEST_THREADS
 from storage import queries
-from storage.db import LOCK_WAIT
+from storage.db import LOCK_WAIT, SERVING
+from storage.lock_wait import answer_may_follow
+from storage.transfer import ensure_workspace
 from tests.conftest import ADMIN, LATE_NOTES, default_group_id, running_bot
 from tests.fakeslack import FakeSlack
 
@@ -144,3 +149,28 @@ def test_a_question_slow_to_learn_its_askers_language_follows_in_that_language(
     assert answer["text"] == "Still working on it: the answer will appear here in a moment."
     assert "a présidé le GMG" in followed[0].body["text"], followed[0].body["text"]
     assert followed[0].body["replace_original"] is True
+
+
+def test_on_sqlite_a_change_whose_answer_may_follow_waits_for_another_process(engine: Engine) -> None:
+    """SQLite: another process (a second `gmg-bot run`, `gmg-bot import`) holds the file's write lock
+    for longer than a change may wait while Slack waits; a change whose answer may follow waits its
+    turn (SQLite's own busy timeout included) and is saved."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's file lock")
+    with Session(engine) as session:
+        group_id = ensure_workspace(session=session, team_id="T1", seed=False, now=datetime.now(UTC)).id
+        session.commit()
+    assert group_id is not None and engine.url.database
+    other = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(SERVING + 1.5, lambda: other.execute("COMMIT"))
+    released.start()
+    started = time.monotonic()
+    try:
+        with answer_may_follow(), Session(engine) as session:
+            queries.lock_for_update(session=session, group_id=group_id)
+            session.commit()
+    finally:
+        released.join()
+        other.close()
+    assert time.monotonic() - started > SERVING + 1.0  # it did wait for the other process

@@ -332,7 +332,19 @@ BAD_DOCUMENTS = [
         GOOD_MEMBERS + "rotation: [AAA, QQQ]\n",
         "rotation: 'QQQ': unknown member",
     ),
-    ("not YAML", "group: [\n", "not valid YAML"),
+    ("not YAML", "group: [\n", "not valid YAML: line 2, column 1: did not find expected"),
+    (
+        "a key twice in a merged mapping",
+        "group: {<<: {name: X, name: Y}}\n",
+        "line 1: the key `name` appears twice in one mapping",
+    ),
+    (
+        "a key twice in an anchored merge",
+        "base: &b {name: X, name: Y}\ngroup: {<<: *b}\n",
+        "line 1: the key `name` appears twice in one mapping",
+    ),
+    ("two merges", "group: {<<: {name: X}, <<: {name: Y}}\n", "the key `<<` appears twice"),
+    ("keys equal once read", "group: {name: X}\nextra: {1: a, 1.0: b}\n", "the key `1.0` appears twice"),
     ("not a mapping", "- a\n- b\n", "document must be a mapping with at least `group: {name: ...}`"),
     ("no group", "members: []\n", "group: Field required"),
 ]
@@ -578,3 +590,13 @@ def test_a_file_is_read_one_document_at_a_time() -> None:
     assert next(docs).group.short_name == "ONE"
     with pytest.raises(ImportError_, match="not valid YAML"):
         list(docs)
+
+
+def test_a_merged_key_given_again_is_an_override() -> None:
+    """YAML's merge keys: a key of the mapping itself wins over the same key merged in, with no error;
+    so do earlier mappings of a merge list over later ones."""
+    document = (
+        "group: {<<: [{name: Merged, handover_time: '09:00'}, {name: Later, term_months: 12}], name: Own}\n"
+    )
+    doc = parse_document(document)
+    assert (doc.group.name, doc.group.handover_time, doc.group.term_months) == ("Own", "09:00", 12)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session
 from sqlmodel import create_engine
 
 from storage.lock_wait import lock_wait
@@ -102,6 +103,7 @@ def make_engine(url: str, *, answer_within: float = SERVING) -> Engine:
     # The server cancels a statement first, so that a live server's cancel comes before the cut.
     event.listen(engine, "connect", partial(_statement_timeout, ms=int(answer_within * 750)))
     event.listen(engine, "checkout", _drop_if_closed)
+    event.listen(engine, "checkin", partial(_serving_again, answer_within=answer_within))
     return engine
 
 
@@ -153,6 +155,25 @@ def waiting_for_the_group(connection: Connection) -> Iterator[None]:
         raw.answer_within = serving
     # Not when the wait failed: the transaction is then aborted, and rolled back with this setting.
     connection.execute(text(f"SET LOCAL statement_timeout = {int(serving * 750)}"))
+
+
+@event.listens_for(Session, "after_begin")
+def _patient_transaction(_session: Session, _transaction: Any, connection: Connection) -> None:
+    """A change whose answer may follow (storage.lock_wait) gets as long for each of its statements,
+    not only for the group's lock: a server slow for a moment (a checkpoint's writes, a burst of
+    commits) is waited out rather than answered "the database is not answering"."""
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, _WatchedConnection) or raw.answer_within is None:
+        return
+    wait = lock_wait(raw.answer_within)
+    if wait > raw.answer_within:
+        connection.execute(text(f"SET LOCAL statement_timeout = {int(wait * 1000)}"))
+        raw.answer_within = wait + 0.3  # the server cancels first; back to serving at checkin
+
+
+def _serving_again(dbapi_connection: Any, _record: Any, *, answer_within: float) -> None:
+    if isinstance(dbapi_connection, _WatchedConnection) and dbapi_connection.answer_within is not None:
+        dbapi_connection.answer_within = answer_within
 
 
 def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

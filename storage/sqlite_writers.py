@@ -34,6 +34,8 @@ class QueuedConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         self._queue = _queue_of(str(database))
         self._wait = wait
+        # SQLite's busy timeout, set to `wait` when connected (storage.db).
+        self._busy = wait
         self._writing = False
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
@@ -46,8 +48,7 @@ class QueuedConnection(sqlite3.Connection):
         if not self._queue.acquire(timeout=wait):
             raise sqlite3.OperationalError("database is locked")
         self._writing = True
-        if wait != self._wait:  # another process's writer, met at SQLite's own lock, as long
-            self._busy_timeout(wait)
+        self._busy_timeout(wait)  # another process's writer, met at SQLite's own lock, as long
 
     def end_turn(self) -> None:
         """After a commit, a rollback, or a write outside a transaction (autocommit)."""
@@ -57,8 +58,11 @@ class QueuedConnection(sqlite3.Connection):
             self._queue.release()
 
     def _busy_timeout(self, seconds: float) -> None:
+        if seconds == self._busy:
+            return
         # A plain cursor: this is no statement of the transaction's, and takes no turn.
         sqlite3.Cursor(self).execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        self._busy = seconds
 
     def commit(self) -> None:
         try:

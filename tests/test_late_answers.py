@@ -5,7 +5,7 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -15,6 +15,7 @@ from bot.capacity import REQUEST_THREADS
 from storage import queries
 from storage.db import LOCK_WAIT, SERVING
 from storage.lock_wait import answer_may_follow
+from storage.models import Term
 from storage.transfer import ensure_workspace
 from tests.conftest import ADMIN, LATE_NOTES, default_group_id, running_bot
 from tests.fakeslack import FakeSlack
@@ -174,3 +175,35 @@ def test_on_sqlite_a_change_whose_answer_may_follow_waits_for_another_process(en
         released.join()
         other.close()
     assert time.monotonic() - started > SERVING + 1.0  # it did wait for the other process
+
+
+def test_a_change_whose_answer_may_follow_outwaits_a_slow_statement(
+    database_url: str, slack: FakeSlack
+) -> None:
+    """Not only the group's lock: any statement of a change whose answer may follow gets as long. Here
+    its new term waits for another transaction's overlapping term (uncommitted, then rolled back)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip(ONE_WRITER)
+    with running_bot(database_url, slack) as bot:
+        bot.command("chair")
+        with Session(bot.services.engine) as setup:
+            group_id = default_group_id(setup)
+        other = Session(bot.services.engine)
+        other.add(
+            Term(group_id=group_id, first_day=date(2046, 1, 1), last_day=date(2046, 12, 31), chairs=["ILO"])
+        )
+        other.flush()
+        undone = threading.Timer(SERVING + 1.5, other.rollback)
+        undone.start()
+        status, answer = bot.command(
+            "term set 2046 IOM Outwaited", user=ADMIN, response_url=f"{slack.url}/commands/T1/45/late"
+        )
+        followed = slack.wait_for("response_url", timeout=30)
+        undone.join()
+        other.close()
+        with Session(bot.services.engine) as session:
+            themes = [t.theme for t in queries.list_terms(session=session, group_id=group_id)]
+
+    assert status == 200 and answer["text"] in LATE_NOTES
+    assert "Term saved" in followed[0].body["text"], followed[0].body["text"]
+    assert "Outwaited" in themes

@@ -4,8 +4,10 @@ a note, and its answer follows through the command's response_url, in place of t
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -17,7 +19,7 @@ from storage.db import LOCK_WAIT, SERVING
 from storage.lock_wait import answer_may_follow
 from storage.models import Term
 from storage.transfer import ensure_workspace
-from tests.conftest import ADMIN, LATE_NOTES, default_group_id, running_bot
+from tests.conftest import ADMIN, LATE_NOTES, RunningBot, default_group_id, running_bot
 from tests.fakeslack import FakeSlack
 
 # A change held up for long is a PostgreSQL matter: on SQLite the lock is the file's one writer, which
@@ -60,6 +62,40 @@ def test_a_change_held_up_by_another_is_acknowledged_and_its_answer_follows(
     assert [(t.chairs, t.theme) for t in saved] == [(["IOM"], "Held up")]
 
 
+def change_while_held(
+    bot: RunningBot, hold: Callable[[Session, int], Callable[[], None]], seconds: float, text: str
+) -> tuple[int, dict[str, Any], str, list[str]]:
+    """Sends the change `text`, with a response_url, while another transaction that `hold` starts (and
+    whose end it returns) keeps it waiting `seconds`: the acknowledgement, the answer that followed,
+    and the group's themes afterwards."""
+    bot.command("chair")
+    with Session(bot.services.engine) as setup:
+        group_id = default_group_id(setup)
+    other = Session(bot.services.engine)
+    released = threading.Timer(seconds, hold(other, group_id))
+    released.start()
+    status, answer = bot.command(text, user=ADMIN, response_url=f"{bot.slack.url}/commands/T1/44/late")
+    followed = bot.slack.wait_for("response_url", timeout=30)
+    released.join()
+    other.close()
+    with Session(bot.services.engine) as session:
+        themes = [t.theme for t in queries.list_terms(session=session, group_id=group_id)]
+    return status, answer, followed[0].body["text"], themes
+
+
+def hold_the_group(other: Session, group_id: int) -> Callable[[], None]:
+    queries.lock_for_update(session=other, group_id=group_id)
+    return other.commit
+
+
+def hold_an_overlapping_term(other: Session, group_id: int) -> Callable[[], None]:
+    other.add(
+        Term(group_id=group_id, first_day=date(2046, 1, 1), last_day=date(2046, 12, 31), chairs=["ILO"])
+    )
+    other.flush()
+    return other.rollback
+
+
 def test_a_change_held_up_past_the_lock_wait_is_saved_and_its_answer_follows(
     database_url: str, slack: FakeSlack
 ) -> None:
@@ -69,26 +105,13 @@ def test_a_change_held_up_past_the_lock_wait_is_saved_and_its_answer_follows(
     if database_url.startswith("sqlite"):
         pytest.skip(ONE_WRITER)
     with running_bot(database_url, slack) as bot:
-        bot.command("chair")
-        engine = bot.services.engine
-        with Session(engine) as setup:
-            group_id = default_group_id(setup)
-        other = Session(engine)
-        queries.lock_for_update(session=other, group_id=group_id)
-        released = threading.Timer(LOCK_WAIT + 1.5, other.commit)
-        released.start()
-        status, answer = bot.command(
-            "term set 2041 IOM Held up long", user=ADMIN, response_url=f"{slack.url}/commands/T1/44/late"
+        status, answer, followed, themes = change_while_held(
+            bot, hold_the_group, LOCK_WAIT + 1.5, "term set 2041 IOM Held up long"
         )
-        followed = slack.wait_for("response_url", timeout=30)
-        released.join()
-        other.close()
-        with Session(engine) as session:
-            themes = [t.theme for t in queries.list_terms(session=session, group_id=group_id)]
 
     assert status == 200
     assert answer["text"] == "Still working on it: the answer will appear here in a moment."
-    assert "Term saved" in followed[0].body["text"], followed[0].body["text"]
+    assert "Term saved" in followed, followed
     assert "Held up long" in themes
 
 
@@ -185,25 +208,10 @@ def test_a_change_whose_answer_may_follow_outwaits_a_slow_statement(
     if database_url.startswith("sqlite"):
         pytest.skip(ONE_WRITER)
     with running_bot(database_url, slack) as bot:
-        bot.command("chair")
-        with Session(bot.services.engine) as setup:
-            group_id = default_group_id(setup)
-        other = Session(bot.services.engine)
-        other.add(
-            Term(group_id=group_id, first_day=date(2046, 1, 1), last_day=date(2046, 12, 31), chairs=["ILO"])
+        status, answer, followed, themes = change_while_held(
+            bot, hold_an_overlapping_term, SERVING + 1.5, "term set 2046 IOM Outwaited"
         )
-        other.flush()
-        undone = threading.Timer(SERVING + 1.5, other.rollback)
-        undone.start()
-        status, answer = bot.command(
-            "term set 2046 IOM Outwaited", user=ADMIN, response_url=f"{slack.url}/commands/T1/45/late"
-        )
-        followed = slack.wait_for("response_url", timeout=30)
-        undone.join()
-        other.close()
-        with Session(bot.services.engine) as session:
-            themes = [t.theme for t in queries.list_terms(session=session, group_id=group_id)]
 
     assert status == 200 and answer["text"] in LATE_NOTES
-    assert "Term saved" in followed[0].body["text"], followed[0].body["text"]
+    assert "Term saved" in followed, followed
     assert "Outwaited" in themes

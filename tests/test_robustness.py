@@ -942,14 +942,15 @@ def test_200_concurrent_signed_commands_are_all_answered_within_3_seconds(bot: R
         followed.get(f"/commands/{requests[n][0]}/{n}/burst", "") if n in late else shown
         for n, (_, shown, _) in enumerate(results)
     ]
-    unavailable = edge_notice("answer.unavailable", "en")
+    # Honest refusals under a stalled server or full answering threads: nothing was changed.
+    refusals = {edge_notice("answer.unavailable", "en"), edge_notice("answer.busy", "en")}
     failures = [
         (req[0], req[2], status, shown[:200])
         for req, (status, _, _), shown in zip(requests, results, shown_in_the_end, strict=True)
-        if status != 200 or (req[3] not in shown and shown != unavailable)
+        if status != 200 or (req[3] not in shown and shown not in refusals)
     ]
     assert not failures, failures
-    assert sum(shown == unavailable for shown in shown_in_the_end) <= 4
+    assert sum(shown in refusals for shown in shown_in_the_end) <= 4
     with Session(bot.services.engine) as session:
         for team in teams:
             group_id = default_group_id(session, team)
@@ -963,7 +964,7 @@ def test_200_concurrent_signed_commands_are_all_answered_within_3_seconds(bot: R
             refused = {
                 int(r[2].split()[2])
                 for r, shown in zip(requests, shown_in_the_end, strict=True)
-                if r[0] == team and r[1] == ADMIN and shown == unavailable
+                if r[0] == team and r[1] == ADMIN and shown in refusals
             }
             assert saved <= years, "a change answered 'saved' is missing"
             assert not refused & years, "a change answered 'nothing was changed' was saved"
